@@ -1,0 +1,47 @@
+"""Building and compiling a variant's Keras model from its spec."""
+
+from __future__ import annotations
+
+import keras
+
+from zoo.catalog import Recipe, VariantSpec
+
+
+def build_model(spec: VariantSpec) -> keras.Model:
+    """``Embedding(num_words, embedding_dim)`` → ``layers`` × ``cell(units)`` → ``Dense(1, sigmoid)``.
+
+    Stacked cells return sequences on all but the last layer, as in the seed. The input
+    length is left open (``None``), as in the seed's summary; ``maxlen`` is applied by the
+    text pipeline.
+    """
+    recipe = spec.recipe
+    cell = getattr(keras.layers, spec.cell)
+    layers = [
+        keras.Input(shape=(None,), dtype="int32", name="words"),
+        keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=recipe.mask_zero, name="embedding"),
+    ]
+    for depth in range(spec.layers):
+        layers.append(
+            cell(
+                spec.units,
+                return_sequences=depth < spec.layers - 1,
+                dropout=recipe.dropout,
+                recurrent_dropout=recipe.recurrent_dropout,
+                name=f"{spec.cell.lower()}_{depth + 1}",
+            )
+        )
+    layers.append(keras.layers.Dense(1, activation="sigmoid", name="positive"))
+    return keras.Sequential(layers, name=spec.id.replace("-", "_"))
+
+
+def compile_model(model: keras.Model, recipe: Recipe) -> None:
+    """Compile with the recipe's optimizer, ``binary_crossentropy`` and accuracy, as the seed does.
+
+    XLA (``jit_compile``) fuses each recurrent step's small matrix products; it changes only
+    floating-point rounding, not the recipe.
+    """
+    options = {"learning_rate": recipe.learning_rate}
+    if recipe.clipnorm:
+        options["clipnorm"] = recipe.clipnorm
+    optimizer = keras.optimizers.get({"class_name": recipe.optimizer, "config": options})
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"], jit_compile=True)

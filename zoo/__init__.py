@@ -1,0 +1,23 @@
+"""The SimpleRNN Zoo: a catalog of recurrent sentiment classifiers for IMDB reviews,
+their artifacts, local and Hub stores, loading and inference.
+
+    import zoo
+    z = zoo.open_zoo()                       # the bundled zoo, or $ZOO_SOURCE
+    z.ids                                    # ['simplernn-1x32-len100', ...]
+    z.classify(["A wonderful film."])        # {variant id: array of P(positive)}
+"""
+
+import os
+
+# TensorFlow's C++ start-up chatter is noise to a person using the CLI or the app.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .artifact import Artifact, ArtifactError
+from .catalog import CATALOG, Recipe, VariantSpec
+from .store import BUNDLED_ZOO, Zoo, ZooError, open_zoo
+from .text import Vocabulary, tokenize
+
+__all__ = [
+    "Artifact", "ArtifactError", "BUNDLED_ZOO", "CATALOG", "Recipe", "VariantSpec",
+    "Vocabulary", "Zoo", "ZooError", "open_zoo", "tokenize",
+]

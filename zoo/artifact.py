@@ -1,0 +1,292 @@
+"""The artifact format: one self-describing folder per variant, and a zoo manifest.
+
+A variant folder holds::
+
+    model.keras      the Keras model, native format, loadable with safe_mode=True
+    vocabulary.txt   the vocabulary it was trained with, one word per line
+    history.json     the full per-epoch history (HISTORY_KEYS)
+    metadata.json    spec, metrics, data fingerprint, seed, versions, file checksums
+    README.md        the model card, with Hugging Face metadata
+
+and the zoo folder a manifest, ``zoo.json``, listing its variants. Folders are written
+to a temporary name and renamed into place, so a reader never sees half a variant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import VariantSpec
+from .text import Vocabulary
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.keras"
+VOCABULARY_FILE = "vocabulary.txt"
+HISTORY_FILE = "history.json"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "README.md"
+MANIFEST_FILE = "zoo.json"
+#: Files whose sha256 the metadata records; the card and metadata are derived from them.
+CHECKED_FILES = (MODEL_FILE, VOCABULARY_FILE, HISTORY_FILE)
+VARIANT_FILES = (*CHECKED_FILES, METADATA_FILE, CARD_FILE)
+
+#: The per-epoch history an artifact records, in the seed's ``history.history`` names
+#: plus the wall-clock seconds of each epoch.
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+class ArtifactError(Exception):
+    """A variant folder is missing, incomplete or corrupt; the message says which file and why."""
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A variant folder read from disk: its metadata and history, with the model loaded on demand."""
+
+    path: Path
+    metadata: dict
+    history: dict
+
+    @property
+    def id(self) -> str:
+        return self.metadata["id"]
+
+    @property
+    def spec(self) -> VariantSpec:
+        return VariantSpec.from_dict(self.metadata["spec"])
+
+    @classmethod
+    def read(cls, path: Path) -> Artifact:
+        """Read a variant folder's metadata and history.
+
+        Raises:
+            ArtifactError: a file is missing or its JSON is unreadable.
+        """
+        if not path.is_dir():
+            raise ArtifactError(f"variant folder {path} is missing")
+        missing = [name for name in VARIANT_FILES if not (path / name).is_file()]
+        if missing:
+            raise ArtifactError(f"{path.name}: missing {', '.join(missing)}")
+        metadata = _read_json(path / METADATA_FILE)
+        history = _read_json(path / HISTORY_FILE)
+        if metadata.get("format") != FORMAT_VERSION:
+            raise ArtifactError(f"{path.name}: artifact format {metadata.get('format')!r}, expected {FORMAT_VERSION}")
+        if not all(isinstance(history.get(key), list) for key in HISTORY_KEYS):
+            raise ArtifactError(f"{path.name}: {HISTORY_FILE} lacks one of {', '.join(HISTORY_KEYS)}")
+        return cls(path, metadata, history)
+
+    def verify(self) -> None:
+        """Check every recorded file against its sha256.
+
+        Raises:
+            ArtifactError: a file differs from what was recorded when the variant was saved.
+        """
+        for name, expected in self.metadata.get("files", {}).items():
+            actual = sha256(self.path / name)
+            if actual != expected:
+                raise ArtifactError(f"{self.id}: {name} fails its checksum (file changed or truncated)")
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.read(self.path / VOCABULARY_FILE)
+
+    def summary(self) -> dict:
+        """One row of ``zoo list``: the spec's knobs and the recorded metrics."""
+        spec, meta = self.spec, self.metadata
+        return {
+            "id": self.id,
+            "cell": spec.cell,
+            "layers": spec.layers,
+            "units": spec.units,
+            "maxlen": spec.maxlen,
+            "num_words": spec.num_words,
+            "recipe": spec.recipe.name,
+            "params": meta["params"],
+            "epochs": len(self.history["loss"]),
+            "best_epoch": meta["best_epoch"],
+            "val_accuracy": meta["val_accuracy"],
+            "test_accuracy": meta["test_accuracy"],
+            "test_loss": meta["test_loss"],
+            "short_text_accuracy": meta.get("short_text_accuracy"),
+            "seconds_per_epoch": meta["seconds_per_epoch"],
+            "size_bytes": sum((self.path / name).stat().st_size for name in CHECKED_FILES),
+        }
+
+    def load_model(self):
+        """Verify the checksums, then load the Keras model without running any code from the file.
+
+        Raises:
+            ArtifactError: the file fails its checksum or Keras cannot load it.
+        """
+        import keras
+
+        self.verify()
+        try:
+            return keras.saving.load_model(self.path / MODEL_FILE, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises ValueError, OSError, zipfile errors...
+            raise ArtifactError(f"{self.id}: cannot load {MODEL_FILE}: {error}") from error
+
+
+def make_metadata(
+    spec: VariantSpec,
+    *,
+    params: int,
+    history: dict,
+    best_epoch: int,
+    test_loss: float,
+    test_accuracy: float,
+    short_text_accuracy: dict,
+    seed: int,
+    data: dict,
+    folder: Path,
+) -> dict:
+    """The ``metadata.json`` of a variant whose model, vocabulary and history are in ``folder``.
+
+    ``best_epoch`` counts from 1, as Keras prints epochs.
+    """
+    import datetime
+    import platform
+
+    import keras
+
+    seconds = history["seconds"]
+    # The first epoch includes tracing and compilation; report the steady state when there is one.
+    steady = seconds[1:] or seconds
+    return {
+        "format": FORMAT_VERSION,
+        "id": spec.id,
+        "spec": spec.to_dict(),
+        "params": params,
+        "best_epoch": best_epoch,
+        "val_accuracy": history["val_accuracy"][best_epoch - 1],
+        "val_loss": history["val_loss"][best_epoch - 1],
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
+        "short_text_accuracy": short_text_accuracy,
+        "seconds_per_epoch": round(sum(steady) / len(steady), 2),
+        "seed": seed,
+        "data": data,
+        "versions": {
+            "python": platform.python_version(),
+            "keras": keras.__version__,
+            "backend": keras.backend.backend(),
+            "tensorflow": _version("tensorflow"),
+            "numpy": _version("numpy"),
+        },
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "files": {name: sha256(folder / name) for name in CHECKED_FILES},
+    }
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in (package, f"{package}-cpu"):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArtifactError(f"{path.parent.name}: {path.name} is unreadable: {error}") from error
+
+
+def write_json(path: Path, data: dict | list) -> None:
+    """Write JSON atomically: a temporary file in the same folder, then ``os.replace``."""
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as file:
+        json.dump(data, file, indent=2)
+        file.write("\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.chmod(file.name, 0o644)
+    os.replace(file.name, path)
+
+
+def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
+    """Write a variant folder atomically and add it to the zoo manifest.
+
+    ``fill(folder)`` writes the variant's files into an empty temporary folder next to
+    the final one. Only when it returns is the folder renamed into place, replacing the
+    previous version; an exception or a killed process leaves the previous version as it was.
+
+    Returns:
+        The variant folder.
+    """
+    zoo_dir.mkdir(parents=True, exist_ok=True)
+    recover(zoo_dir)
+    final = zoo_dir / variant_id
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{variant_id}-", dir=zoo_dir))
+    os.chmod(staging, 0o755)
+    try:
+        fill(staging)
+        Artifact.read(staging).verify()
+        _fsync_tree(staging)
+        previous = zoo_dir / f".old-{variant_id}"
+        if final.exists():
+            os.rename(final, previous)
+        os.rename(staging, final)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    add_to_manifest(zoo_dir, variant_id)
+    return final
+
+
+def recover(zoo_dir: Path) -> None:
+    """Undo what a killed ``write_variant`` left behind: restore a displaced previous
+    version whose replacement never arrived, and remove stale temporary folders."""
+    for old in zoo_dir.glob(".old-*"):
+        final = zoo_dir / old.name.removeprefix(".old-")
+        if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, final)
+    for staging in zoo_dir.glob(".tmp-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as file:
+            os.fsync(file.fileno())
+
+
+def read_manifest(zoo_dir: Path) -> list[str]:
+    """The variant ids a zoo folder's manifest lists; an empty list if there is no manifest yet."""
+    path = zoo_dir / MANIFEST_FILE
+    if not path.exists():
+        return []
+    manifest = _read_json(path)
+    return list(manifest.get("variants", []))
+
+
+def add_to_manifest(zoo_dir: Path, variant_id: str) -> None:
+    """Add a variant to the manifest, in catalog order; safe when several trainers share a zoo."""
+    import fcntl
+
+    from .catalog import BY_ID
+
+    order = list(BY_ID)
+    with open(zoo_dir / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ids = set(read_manifest(zoo_dir)) | {variant_id}
+        ids_sorted = sorted(ids, key=lambda i: (order.index(i) if i in order else len(order), i))
+        write_json(zoo_dir / MANIFEST_FILE, {"format": FORMAT_VERSION, "variants": ids_sorted})

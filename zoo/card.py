@@ -1,0 +1,101 @@
+"""Model cards: the README.md of a variant, with Hugging Face metadata in its YAML header."""
+
+from __future__ import annotations
+
+import yaml
+
+from .catalog import VariantSpec
+
+DATASET = "stanfordnlp/imdb"
+TAGS = ("keras", "text-classification", "sentiment-analysis", "imdb", "rnn")
+
+
+def card_metadata(metadata: dict) -> dict:
+    """The YAML header the Hugging Face Hub reads: library, dataset, metrics, model-index."""
+    spec = VariantSpec.from_dict(metadata["spec"])
+    return {
+        "library_name": "keras",
+        "license": "mit",
+        "language": ["en"],
+        "pipeline_tag": "text-classification",
+        "datasets": [DATASET],
+        "metrics": ["accuracy"],
+        "tags": [*TAGS, spec.cell.lower()],
+        "model-index": [
+            {
+                "name": metadata["id"],
+                "results": [
+                    {
+                        "task": {"type": "text-classification", "name": "Sentiment analysis"},
+                        "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
+                        "metrics": [{"type": "accuracy", "value": metadata["test_accuracy"], "name": "Test accuracy"}],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def render_card(metadata: dict, history: dict) -> str:
+    """The full model card of a variant: YAML header, summary, metrics and per-epoch history."""
+    spec = VariantSpec.from_dict(metadata["spec"])
+    recipe = spec.recipe
+    header = yaml.safe_dump(card_metadata(metadata), sort_keys=False)
+    stack = " → ".join(
+        [f"Embedding({spec.num_words}, {spec.embedding_dim}{', mask_zero=True' if recipe.mask_zero else ''})"]
+        + [f"{spec.cell}({spec.units}{', return_sequences=True' if i < spec.layers - 1 else ''})" for i in range(spec.layers)]
+        + ["Dense(1, sigmoid)"]
+    )
+    short = metadata.get("short_text_accuracy") or {}
+    lines = [
+        f"---\n{header}---",
+        f"# {metadata['id']}",
+        "",
+        f"A {spec.layers}-layer {spec.cell}({spec.units}) sentiment classifier for English movie reviews, "
+        f"from the SimpleRNN Zoo. It reads the last {spec.maxlen} words of a review "
+        f"(vocabulary of {spec.num_words:,} words, shipped in `vocabulary.txt`) and gives the probability that it is positive.",
+        "",
+        f"- Architecture: {stack} ({metadata['params']:,} parameters)",
+        f"- Recipe: {recipe.name} — {recipe.optimizer} (learning rate {recipe.learning_rate}"
+        f"{f', clipnorm {recipe.clipnorm}' if recipe.clipnorm else ''}), binary cross-entropy, batch {recipe.batch_size}, "
+        f"up to {recipe.epochs} epochs, weights of the best validation epoch kept",
+        *(f"  - {change}" for change in recipe.changes),
+        f"- Data: IMDB Large Movie Review Dataset; {metadata['data']['train_reviews']:,} training, "
+        f"{metadata['data']['validation_reviews']:,} validation (seeded {int(recipe.validation_split * 100)}% of train/), "
+        f"{metadata['data']['test_reviews']:,} test reviews (fingerprint `{metadata['data']['fingerprint']}`)",
+        f"- Seed {metadata['seed']}; Keras {metadata['versions']['keras']}, TensorFlow {metadata['versions']['tensorflow']}",
+        "",
+        "## Results",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| test accuracy | {metadata['test_accuracy']:.4f} |",
+        f"| test loss | {metadata['test_loss']:.4f} |",
+        f"| best epoch | {metadata['best_epoch']} of {len(history['loss'])} |",
+        f"| validation accuracy (best epoch) | {metadata['val_accuracy']:.4f} |",
+        *(f"| accuracy on each review's {kind.replace('_', ' ')} | {value:.4f} |" for kind, value in short.items()),
+        f"| seconds per epoch (2-core CPU) | {metadata['seconds_per_epoch']} |",
+        "",
+        "## Training history",
+        "",
+        "| epoch | loss | accuracy | val_loss | val_accuracy | seconds |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {e + 1} | {history['loss'][e]:.4f} | {history['accuracy'][e]:.4f} | {history['val_loss'][e]:.4f} "
+            f"| {history['val_accuracy'][e]:.4f} | {history['seconds'][e]:.1f} |"
+            for e in range(len(history["loss"]))
+        ),
+        "",
+        "## Use",
+        "",
+        "```python",
+        "import zoo",
+        f'zoo.open_zoo("PATH_OR_hf://OWNER/NAME").classify(["What a wonderful film."], ["{metadata["id"]}"])',
+        "```",
+        "",
+        "Or with Keras alone: `keras.saving.load_model(\"model.keras\")`, then encode text with the words of "
+        "`vocabulary.txt` (line number = index; 0 padding, 1 unknown), keep the last "
+        f"{spec.maxlen} indices and pad at the front with 0.",
+        "",
+    ]
+    return "\n".join(lines)

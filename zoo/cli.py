@@ -1,0 +1,220 @@
+"""``python -m zoo``: list, classify with, and evaluate the variants of a zoo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from .artifact import ArtifactError
+from .store import Zoo, ZooError, default_source, open_zoo
+from .text import MAX_TEXT_CHARS, tokenize
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+LIST_COLUMNS = (
+    ("id", "variant", "{}"),
+    ("params", "params", "{:,}"),
+    ("epochs", "epochs", "{}"),
+    ("best_epoch", "best", "{}"),
+    ("val_accuracy", "val acc", "{:.4f}"),
+    ("test_accuracy", "test acc", "{:.4f}"),
+    ("seconds_per_epoch", "s/epoch", "{:.1f}"),
+)
+
+
+def refusal(text: str) -> str | None:
+    """Why a text cannot be classified, or None when it can."""
+    if not text.strip():
+        return "empty text: nothing to classify"
+    if not tokenize(text):
+        return "no words to read: the text has only punctuation, symbols or emoji"
+    return None
+
+
+def cmd_list(zoo: Zoo, args: argparse.Namespace) -> int:
+    rows = []
+    for entry in zoo.entries():
+        if entry.artifact is None:
+            rows.append({"id": entry.id, "error": entry.error})
+        else:
+            rows.append(entry.artifact.summary() | {"source": zoo.source, **{f"origin_{k}": v for k, v in zoo.origin.items()}})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"zoo: {zoo.source} ({zoo.origin.get('kind', '?')}"
+              + (f", commit {zoo.origin['commit']}" if zoo.origin.get("commit") else "") + ")")
+        if not rows:
+            print("no variants yet: train some with `python -m training.train`")
+        table = [[title for _, title, _ in LIST_COLUMNS]]
+        for row in rows:
+            if "error" in row:
+                table.append([row["id"], f"BROKEN: {row['error']}"])
+            else:
+                table.append([fmt.format(row[key]) for key, _, fmt in LIST_COLUMNS])
+        _print_table(table)
+    return EXIT_PARTIAL if any("error" in row for row in rows) else EXIT_OK
+
+
+def _print_table(table: list[list[str]]) -> None:
+    full = [row for row in table if len(row) == len(table[0])]
+    widths = [max(len(row[i]) for row in full) for i in range(len(table[0]))]
+    for row in table:
+        if len(row) == len(widths):
+            print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        else:
+            print("  ".join(row))
+
+
+def read_lines(path: str) -> list[str]:
+    """One text per line, split on "\\n" only; undecodable bytes become U+FFFD."""
+    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def classify_lines(zoo: Zoo, texts: Sequence[str], variant_ids: Sequence[str] | None) -> tuple[list[dict], dict[str, str]]:
+    """One answer per text (``{"predictions": ...}`` or ``{"error": ...}``) and the broken variants."""
+    answers: list[dict] = [{} for _ in texts]
+    accepted = []
+    for i, text in enumerate(texts):
+        why = refusal(text)
+        if why:
+            answers[i] = {"error": why}
+        else:
+            accepted.append(i)
+    results = zoo.classify([texts[i] for i in accepted], variant_ids)
+    broken = {vid: str(r) for vid, r in results.items() if isinstance(r, ArtifactError)}
+    vocabulary = next((zoo.vocabulary(vid) for vid, r in results.items() if vid not in broken), None)
+    for row, i in enumerate(accepted):
+        words = tokenize(texts[i])
+        answer = {"predictions": {vid: round(float(r[row]), 6) for vid, r in results.items() if vid not in broken}}
+        answer["words"] = len(words)
+        if vocabulary is not None:
+            answer["known_words"] = sum(w in vocabulary for w in words)
+        if len(texts[i]) > MAX_TEXT_CHARS:
+            answer["truncated_to_chars"] = MAX_TEXT_CHARS
+        if broken:
+            answer["errors"] = broken
+        answers[i] = answer
+    return answers, broken
+
+
+def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
+    texts = read_lines(args.input) if args.input else list(args.text)
+    if not texts:
+        print("error: give texts to classify, or --input FILE", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    if unknown:
+        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        return EXIT_USAGE
+    answers, broken = classify_lines(zoo, texts, args.variant)
+    if args.json:
+        for answer in answers:
+            print(json.dumps(answer, ensure_ascii=False))
+    else:
+        for text, answer in zip(texts, answers):
+            shown = text if len(text) <= 70 else text[:67] + "..."
+            print(f"\n{shown!r}")
+            if "error" in answer:
+                print(f"  refused: {answer['error']}")
+                continue
+            for vid, p in answer["predictions"].items():
+                print(f"  {vid:<28} {p:.3f}  {'positive' if p > 0.5 else 'negative'}")
+    for vid, why in broken.items():
+        print(f"warning: variant {vid} is broken and was skipped: {why}", file=sys.stderr)
+    return EXIT_PARTIAL if broken else EXIT_OK
+
+
+def cmd_evaluate(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, evaluate_short_texts
+    from .imdb import DataError, load_imdb
+
+    try:
+        test = load_imdb(args.data).test
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    rows, failed = [], False
+    for vid in args.variant or zoo.ids:
+        started = time.perf_counter()
+        try:
+            artifact = zoo.artifact(vid)
+            model, vocabulary, maxlen = zoo.model(vid), zoo.vocabulary(vid), artifact.spec.maxlen
+            measured = evaluate(model, vocabulary, maxlen, test)
+            short = evaluate_short_texts(model, vocabulary, maxlen, test)
+        except (ArtifactError, KeyError) as error:
+            rows.append({"id": vid, "error": str(error)})
+            failed = True
+            print(f"{vid}: BROKEN: {error}", file=sys.stderr)
+            continue
+        recorded = artifact.metadata["test_accuracy"]
+        rows.append({
+            "id": vid,
+            "test_accuracy": measured["accuracy"],
+            "test_loss": measured["loss"],
+            "recorded_test_accuracy": recorded,
+            "difference_pp": round(100 * (measured["accuracy"] - recorded), 3),
+            "short_text_accuracy": short,
+            "reviews": len(test),
+        })
+        print(f"{vid}: test accuracy {measured['accuracy']:.4f} (recorded {recorded:.4f}) "
+              f"in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m zoo",
+        description="The SimpleRNN Zoo: recurrent sentiment classifiers for movie reviews. "
+        "List the variants of a zoo, classify text with them, or re-measure them on the IMDB test split.",
+        epilog="SOURCE is a zoo folder or hf://OWNER/NAME[@REVISION] on the Hugging Face Hub "
+        f"(default: $ZOO_SOURCE, else the bundled zoo). Exit status: 0 all good, "
+        f"{EXIT_PARTIAL} some variant is broken (the others still answered), {EXIT_USAGE} bad arguments or unreadable source.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--zoo", metavar="SOURCE", help="zoo folder or hf://OWNER/NAME[@REVISION] (default: %(default)s)",
+                             default=default_source())
+        return command
+
+    listing = add("list", "List the variants of a zoo with their metrics.")
+    listing.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
+
+    classify = add("classify", "Classify texts with every variant (or the chosen ones).")
+    classify.add_argument("text", nargs="*", help="texts to classify")
+    classify.add_argument("--input", metavar="FILE", help="read one text per line from FILE ('-' for standard input)")
+    classify.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
+    classify.add_argument("--json", action="store_true", help="one JSON object per input line, in order")
+
+    evaluate = add("evaluate", "Re-measure every variant on the IMDB test split (25,000 reviews).")
+    evaluate.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA, else download)")
+    evaluate.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
+    evaluate.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
+    return parser
+
+
+COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        zoo = open_zoo(args.zoo)
+    except ZooError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](zoo, args)
+    except BrokenPipeError:  # e.g. `python -m zoo list --json | head`
+        sys.stderr.close()
+        return EXIT_OK

@@ -1,0 +1,144 @@
+"""Opening a zoo, listing its variants, loading them (cached) and classifying texts."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .artifact import CHECKED_FILES, Artifact, ArtifactError, read_manifest
+from .inference import probabilities, reading_model
+from .text import Vocabulary
+
+BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
+ZOO_SOURCE_ENV = "ZOO_SOURCE"
+HUB_SCHEME = "hf://"
+
+
+class ZooError(Exception):
+    """A zoo source cannot be opened; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A variant the manifest lists: its artifact, or why it cannot be read."""
+
+    id: str
+    artifact: Artifact | None = None
+    error: str | None = None
+
+
+@dataclass
+class Zoo:
+    """A zoo folder on disk, with where it came from.
+
+    Models are loaded on first use and kept; one ``Zoo`` can serve many threads.
+    """
+
+    path: Path
+    source: str
+    origin: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, object] = {}
+        self._readers: dict[str, object] = {}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._entries: list[Entry] | None = None
+
+    def entries(self) -> list[Entry]:
+        """Every variant the manifest lists, in catalog order, each readable or with its error."""
+        if self._entries is None:
+            entries = []
+            for variant_id in read_manifest(self.path):
+                try:
+                    entries.append(Entry(variant_id, artifact=Artifact.read(self.path / variant_id)))
+                except ArtifactError as error:
+                    entries.append(Entry(variant_id, error=str(error)))
+            self._entries = entries
+        return self._entries
+
+    @property
+    def ids(self) -> list[str]:
+        return [entry.id for entry in self.entries()]
+
+    def artifacts(self) -> list[Artifact]:
+        """The readable variants."""
+        return [entry.artifact for entry in self.entries() if entry.artifact is not None]
+
+    def artifact(self, variant_id: str) -> Artifact:
+        """Raises ``KeyError`` for an id the zoo does not list, ``ArtifactError`` for a broken one."""
+        for entry in self.entries():
+            if entry.id == variant_id:
+                if entry.artifact is None:
+                    raise ArtifactError(entry.error)
+                return entry.artifact
+        raise KeyError(f"{self.source} has no variant {variant_id!r}; it has: {', '.join(self.ids) or 'none'}")
+
+    def vocabulary(self, variant_id: str) -> Vocabulary:
+        if variant_id not in self._vocabularies:
+            self._vocabularies[variant_id] = self.artifact(variant_id).vocabulary()
+        return self._vocabularies[variant_id]
+
+    def model(self, variant_id: str):
+        """The loaded Keras model of a variant (loaded once, checksums verified)."""
+        with self._lock:
+            if variant_id not in self._models:
+                self._models[variant_id] = self.artifact(variant_id).load_model()
+            return self._models[variant_id]
+
+    def reader(self, variant_id: str):
+        """The variant's reading model (see ``inference.reading_model``), built once."""
+        model = self.model(variant_id)
+        with self._lock:
+            if variant_id not in self._readers:
+                self._readers[variant_id] = reading_model(model)
+            return self._readers[variant_id]
+
+    def classify(self, texts: Sequence[str], variant_ids: Sequence[str] | None = None) -> dict[str, np.ndarray | ArtifactError]:
+        """The probability of "positive" of every text under every variant.
+
+        A variant that cannot be loaded maps to its ``ArtifactError`` instead of
+        probabilities, so one broken artifact never hides the others' answers.
+        """
+        results: dict[str, np.ndarray | ArtifactError] = {}
+        for variant_id in variant_ids or self.ids:
+            try:
+                spec = self.artifact(variant_id).spec
+                x = self.vocabulary(variant_id).encode(texts, spec.maxlen)
+                results[variant_id] = probabilities(self.model(variant_id), x)
+            except ArtifactError as error:
+                results[variant_id] = error
+        return results
+
+    def size_bytes(self, variant_id: str) -> int:
+        return sum((self.path / variant_id / name).stat().st_size for name in CHECKED_FILES)
+
+
+def default_source() -> str:
+    """``$ZOO_SOURCE`` if set, else the bundled zoo folder."""
+    return os.environ.get(ZOO_SOURCE_ENV) or str(BUNDLED_ZOO)
+
+
+def open_zoo(source: str | os.PathLike | None = None) -> Zoo:
+    """Open a zoo: a local folder, or ``hf://OWNER/NAME[@REVISION]`` on the Hugging Face Hub.
+
+    Without ``source``, ``$ZOO_SOURCE`` or the bundled zoo.
+
+    Raises:
+        ZooError: the folder does not exist or holds no manifest, or the Hub repo cannot be had.
+    """
+    source = str(source) if source else default_source()
+    if source.startswith(HUB_SCHEME):
+        from .hub import open_hub_zoo
+
+        return open_hub_zoo(source)
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        raise ZooError(f"no zoo folder at {path}")
+    kind = "bundled" if path.resolve() == BUNDLED_ZOO else "local"
+    return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())})

@@ -1,0 +1,116 @@
+"""The text pipeline: one code path from a raw review to the integer sequence a model reads.
+
+Training, evaluation and the app all go through these functions, so a text means the
+same thing to a model wherever it comes from:
+
+1. ``standardize``: Unicode-normalize, lower-case, drop HTML tags such as ``<br />``,
+   turn every character that is not part of a word into a space.
+2. ``tokenize``: split into words (letters and digits, with inner apostrophes kept,
+   so "don't" stays one word).
+3. ``Vocabulary.encode``: map words to indices (0 = padding, 1 = out of vocabulary,
+   2.. = the most frequent training words) and cut/pad to ``maxlen`` the way the seed's
+   ``pad_sequences`` does: keep the *last* ``maxlen`` words, pad at the *front*.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PAD_INDEX = 0
+OOV_INDEX = 1
+PAD_TOKEN = ""
+OOV_TOKEN = "[UNK]"
+
+#: Texts longer than this are cut to their last ``MAX_TEXT_CHARS`` characters before
+#: standardization. No variant reads more than its last ``maxlen`` (at most 500) words,
+#: so this only bounds the work done on a pasted book.
+MAX_TEXT_CHARS = 100_000
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+
+
+def standardize(text: str) -> str:
+    """Return ``text`` lower-cased, with HTML tags and entities removed and apostrophes unified.
+
+    Non-word characters other than apostrophes are left for ``tokenize`` to drop.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = _TAG.sub(" ", text)
+    return html.unescape(text).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a raw text into the words a model reads, in order."""
+    return _WORD.findall(standardize(text))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The ``num_words`` most frequent training words; ``words[i]`` is the word of index ``i``.
+
+    ``words[0]`` is the padding token and ``words[1]`` the out-of-vocabulary token.
+    """
+
+    words: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.words[:2] != (PAD_TOKEN, OOV_TOKEN):
+            raise ValueError("a vocabulary starts with the padding and out-of-vocabulary tokens")
+        object.__setattr__(self, "_index", {w: i for i, w in enumerate(self.words)})
+
+    @classmethod
+    def learn(cls, texts: Iterable[str], num_words: int) -> Vocabulary:
+        """Learn the ``num_words - 2`` most frequent words of ``texts`` (ties broken alphabetically)."""
+        counts = Counter(word for text in texts for word in tokenize(text))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return cls((PAD_TOKEN, OOV_TOKEN, *(w for w, _ in ranked[: num_words - 2])))
+
+    @classmethod
+    def read(cls, path: Path) -> Vocabulary:
+        """Read a vocabulary written by ``write`` (one word per line, padding line empty)."""
+        words = path.read_text(encoding="utf-8").split("\n")
+        if words and words[-1] == "":
+            words.pop()
+        return cls(tuple(words))
+
+    def write(self, path: Path) -> None:
+        path.write_text("\n".join(self.words) + "\n", encoding="utf-8")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._index and self._index[word] > OOV_INDEX
+
+    def lookup(self, words: Sequence[str]) -> list[int]:
+        """Map words to indices, unknown words to ``OOV_INDEX``."""
+        index = self._index
+        return [index.get(w, OOV_INDEX) for w in words]
+
+    def encode(self, texts: Sequence[str], maxlen: int) -> np.ndarray:
+        """Encode raw texts as an ``(len(texts), maxlen)`` int32 array, pre-padded and pre-truncated."""
+        return pad([self.lookup(tokenize(t)) for t in texts], maxlen)
+
+
+def pad(sequences: Sequence[Sequence[int]], maxlen: int) -> np.ndarray:
+    """Keep the last ``maxlen`` indices of each sequence and pad at the front with ``PAD_INDEX``.
+
+    The same result as ``keras.utils.pad_sequences(sequences, maxlen)`` with its defaults
+    (``padding="pre"``, ``truncating="pre"``), without the per-row Python overhead.
+    """
+    out = np.full((len(sequences), maxlen), PAD_INDEX, dtype=np.int32)
+    for row, seq in enumerate(sequences):
+        kept = seq[-maxlen:]
+        if kept:
+            out[row, maxlen - len(kept) :] = kept
+    return out
