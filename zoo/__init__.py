@@ -14,10 +14,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .artifact import Artifact, ArtifactError
 from .catalog import CATALOG, Recipe, VariantSpec
-from .store import BUNDLED_ZOO, Zoo, ZooError, open_zoo
+from .store import BUNDLED_ZOO, HubUnreachableError, Zoo, ZooError, open_zoo, open_zoo_or_bundled
 from .text import Vocabulary, tokenize
 
 __all__ = [
     "Artifact", "ArtifactError", "BUNDLED_ZOO", "CATALOG", "Recipe", "VariantSpec",
-    "Vocabulary", "Zoo", "ZooError", "open_zoo", "tokenize",
+    "HubUnreachableError", "Vocabulary", "Zoo", "ZooError", "open_zoo", "open_zoo_or_bundled", "tokenize",
 ]

@@ -23,6 +23,10 @@ class ZooError(Exception):
     """A zoo source cannot be opened; the message says why and what to do."""
 
 
+class HubUnreachableError(ZooError):
+    """The Hugging Face Hub cannot be reached and nothing usable is cached for the source."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """A variant the manifest lists: its artifact, or why it cannot be read."""
@@ -142,3 +146,18 @@ def open_zoo(source: str | os.PathLike | None = None) -> Zoo:
         raise ZooError(f"no zoo folder at {path}")
     kind = "bundled" if path.resolve() == BUNDLED_ZOO else "local"
     return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())})
+
+
+def open_zoo_or_bundled(source: str | os.PathLike | None = None) -> tuple[Zoo, str | None]:
+    """Open ``source``; when it is a Hub zoo that cannot be reached, open the bundled zoo instead.
+
+    Returns:
+        The zoo, and a notice for the person when the bundled zoo stands in (else None).
+
+    Raises:
+        ZooError: any other reason the source cannot be opened (repo not found, bad folder...).
+    """
+    try:
+        return open_zoo(source), None
+    except HubUnreachableError as error:
+        return open_zoo(BUNDLED_ZOO), f"{error} Showing the bundled zoo instead."

@@ -1,0 +1,74 @@
+"""Shared fixtures: a tiny IMDB-layout corpus written by the tests, and a tiny zoo trained on it.
+
+No review text from the dataset is in the repository: the corpus below is made of
+sentences written for the tests.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import tarfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+POSITIVE = "great wonderful loved brilliant superb moving delightful best enjoyed masterpiece".split()
+NEGATIVE = "awful boring terrible worst waste dull poor hated mess disappointing".split()
+FILLER = "the film movie plot actors story was and a it this with of scenes director".split()
+TINY_VARIANTS = ("simplernn-1x32-len100", "simplernn-2x32-len100", "simplernn-1x32-len300-tuned")
+
+
+def make_review(rng: random.Random, positive: bool) -> str:
+    cue = POSITIVE if positive else NEGATIVE
+    words = [rng.choice(cue if rng.random() < 0.3 else FILLER) for _ in range(rng.randint(8, 60))]
+    return " ".join(words).capitalize() + ".<br /><br />" + rng.choice(cue).capitalize() + "!"
+
+
+def write_corpus(path: Path, per_label: int = 60, seed: int = 0) -> Path:
+    """Write an ``aclImdb_v1.tar.gz``-layout archive of made-up reviews; returns its path."""
+    rng = random.Random(seed)
+    with tarfile.open(path, "w:gz") as archive:
+        for split in ("train", "test"):
+            for label in ("pos", "neg"):
+                for review_id in range(per_label):
+                    rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
+                    data = make_review(rng, label == "pos").encode()
+                    info = tarfile.TarInfo(f"aclImdb/{split}/{label}/{review_id}_{rating}.txt")
+                    info.size = len(data)
+                    archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("data") / "aclImdb_v1.tar.gz")
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
+    """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus."""
+    from training.train import Corpus, train_variant
+    from zoo import catalog
+    from zoo.imdb import load_imdb
+
+    out = tmp_path_factory.mktemp("zoo")
+    corpus = Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS)
+    for variant_id in TINY_VARIANTS:
+        spec = catalog.get(variant_id)
+        spec = replace(spec, recipe=replace(spec.recipe, epochs=1))
+        train_variant(spec, corpus, seed=7, out=out, verbose=0)
+    return out
+
+
+@pytest.fixture
+def tiny_zoo_copy(tiny_zoo_path, tmp_path) -> Path:
+    """A private copy of the tiny zoo that a test may damage."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_zoo_path, tmp_path / "zoo"))
