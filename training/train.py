@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from training.crops import CroppedReviews
-from training.model import build_model, compile_model
+from training.model import build_model, build_training_model, compile_model
 from zoo import catalog
 from zoo.artifact import (
     CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE,
@@ -98,7 +98,9 @@ class EpochRecorder(keras.callbacks.Callback):
         for key in HISTORY_KEYS[:-1]:
             self.history[key].append(round(float(logs[key]), 5))
         best = self.history["val_accuracy"][self.best_epoch - 1] if self.best_epoch else -1.0
-        if logs["val_accuracy"] > best:
+        # Compare the recorded (rounded) values, so the best epoch is the first with the
+        # highest val_accuracy the history shows.
+        if self.history["val_accuracy"][-1] > best:
             self.best_epoch = epoch + 1
             self.best_weights = self.model.get_weights()
         elif self.patience is not None and epoch + 1 - self.best_epoch >= self.patience:
@@ -116,7 +118,7 @@ def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, ve
     x_val = pad(corpus.validation_sequences, spec.maxlen)
     y_train, y_val = corpus.train.labels, corpus.validation.labels
 
-    model = build_model(spec)
+    model = build_training_model(spec)
     compile_model(model, recipe)
     recorder = EpochRecorder(recipe.patience)
     if recipe.crop_fraction:
@@ -132,6 +134,7 @@ def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, ve
     # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.
     best = build_model(spec)
     best.set_weights(recorder.best_weights)
+    _check_export(model, best, recorder.best_weights, x_val[:8])
     test = evaluate(best, corpus.vocabulary, spec.maxlen, corpus.test)
     short = evaluate_short_texts(best, corpus.vocabulary, spec.maxlen, corpus.test)
 
@@ -155,6 +158,14 @@ def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, ve
         (folder / CARD_FILE).write_text(render_card(metadata, recorder.history), encoding="utf-8")
 
     return write_variant(out, spec.id, fill)
+
+
+def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x: np.ndarray) -> None:
+    """The exported layer-by-layer model must compute what the fused training model computed."""
+    trained.set_weights(weights)
+    expected, actual = trained.predict_on_batch(x), exported.predict_on_batch(x)
+    if not np.allclose(expected, actual, atol=1e-5):
+        raise RuntimeError(f"exported model differs from the trained one by {np.abs(expected - actual).max():.2e}")
 
 
 def _duration(seconds: float) -> str:

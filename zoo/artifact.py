@@ -231,7 +231,8 @@ def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
         The variant folder.
     """
     zoo_dir.mkdir(parents=True, exist_ok=True)
-    recover(zoo_dir)
+    # Only this variant's leftovers: another trainer may be writing another variant right now.
+    recover(zoo_dir, variant_id)
     final = zoo_dir / variant_id
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{variant_id}-", dir=zoo_dir))
     os.chmod(staging, 0o755)
@@ -250,16 +251,26 @@ def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
     return final
 
 
-def recover(zoo_dir: Path) -> None:
+def recover(zoo_dir: Path, variant_id: str | None = None) -> None:
     """Undo what a killed ``write_variant`` left behind: restore a displaced previous
-    version whose replacement never arrived, and remove stale temporary folders."""
+    version whose replacement never arrived, and remove stale temporary folders.
+
+    With ``variant_id``, only that variant's leftovers are touched; without it, every
+    variant's (call it only when no other process is writing into ``zoo_dir``).
+    """
     for old in zoo_dir.glob(".old-*"):
-        final = zoo_dir / old.name.removeprefix(".old-")
+        old_id = old.name.removeprefix(".old-")
+        if variant_id is not None and old_id != variant_id:
+            continue
+        final = zoo_dir / old_id
         if final.exists():
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(old, final)
     for staging in zoo_dir.glob(".tmp-*"):
+        # ".tmp-<variant id>-<mkdtemp suffix>"; the suffix never holds a "-".
+        if variant_id is not None and staging.name.removeprefix(".tmp-").rpartition("-")[0] != variant_id:
+            continue
         shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
+from .artifact import CARD_FILE
 from .catalog import VariantSpec
 
 DATASET = "stanfordnlp/imdb"
@@ -99,3 +102,16 @@ def render_card(metadata: dict, history: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def read_card(folder: Path) -> tuple[dict, str]:
+    """A variant folder's model card: its YAML header (as a dict) and its Markdown body.
+
+    A card without a header gives an empty dict and the whole text.
+    """
+    text = (Path(folder) / CARD_FILE).read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        header, separator, body = text[4:].partition("\n---")
+        if separator:
+            return yaml.safe_load(header) or {}, body.lstrip("\n")
+    return {}, text

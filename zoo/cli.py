@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from .artifact import ArtifactError
-from .store import Zoo, ZooError, default_source, open_zoo
+from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -208,8 +208,10 @@ COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # From the Hub, fetch only the variants asked for; a local folder keeps its own checks.
+    variants = getattr(args, "variant", None) if str(args.zoo).startswith(HUB_SCHEME) else None
     try:
-        zoo = open_zoo(args.zoo)
+        zoo = open_zoo(args.zoo, variants=variants)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,6 +8,14 @@ import numpy as np
 SMALL_BATCH = 256
 LARGE_BATCH = 1024
 
+#: A probability of "positive" above this is read as a positive review.
+THRESHOLD = 0.5
+
+
+def label(p: float) -> str:
+    """The label a probability of "positive" stands for: ``"positive"`` or ``"negative"``."""
+    return "positive" if p > THRESHOLD else "negative"
+
 
 def probabilities(model, x: np.ndarray) -> np.ndarray:
     """The probability of "positive" for each encoded row of ``x`` (shape ``(n, maxlen)``)."""

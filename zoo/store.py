@@ -27,6 +27,10 @@ class HubUnreachableError(ZooError):
     """The Hugging Face Hub cannot be reached and nothing usable is cached for the source."""
 
 
+class VariantNotFoundError(ZooError):
+    """Variants were asked for that the zoo's manifest does not list."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """A variant the manifest lists: its artifact, or why it cannot be read."""
@@ -41,11 +45,16 @@ class Zoo:
     """A zoo folder on disk, with where it came from.
 
     Models are loaded on first use and kept; one ``Zoo`` can serve many threads.
+    ``variants`` narrows the zoo to some of the variants its manifest lists (None: all);
+    ``problems`` marks variants already found unusable when the zoo was opened (for
+    example a damaged download), with the reason, so they show as broken entries.
     """
 
     path: Path
     source: str
     origin: dict = field(default_factory=dict)
+    variants: tuple[str, ...] | None = None
+    problems: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -59,6 +68,11 @@ class Zoo:
         if self._entries is None:
             entries = []
             for variant_id in read_manifest(self.path):
+                if self.variants is not None and variant_id not in self.variants:
+                    continue
+                if variant_id in self.problems:
+                    entries.append(Entry(variant_id, error=self.problems[variant_id]))
+                    continue
                 try:
                     entries.append(Entry(variant_id, artifact=Artifact.read(self.path / variant_id)))
                 except ArtifactError as error:
@@ -128,24 +142,38 @@ def default_source() -> str:
     return os.environ.get(ZOO_SOURCE_ENV) or str(BUNDLED_ZOO)
 
 
-def open_zoo(source: str | os.PathLike | None = None) -> Zoo:
+def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str] | None = None) -> Zoo:
     """Open a zoo: a local folder, or ``hf://OWNER/NAME[@REVISION]`` on the Hugging Face Hub.
 
-    Without ``source``, ``$ZOO_SOURCE`` or the bundled zoo.
+    Without ``source``, ``$ZOO_SOURCE`` or the bundled zoo. With ``variants``, only those
+    variants (from the Hub, only their files are downloaded).
 
     Raises:
         ZooError: the folder does not exist or holds no manifest, or the Hub repo cannot be had.
+        VariantNotFoundError: ``variants`` names one the manifest does not list.
     """
     source = str(source) if source else default_source()
     if source.startswith(HUB_SCHEME):
         from .hub import open_hub_zoo
 
-        return open_hub_zoo(source)
+        return open_hub_zoo(source, variants=variants)
     path = Path(source).expanduser()
     if not path.is_dir():
         raise ZooError(f"no zoo folder at {path}")
     kind = "bundled" if path.resolve() == BUNDLED_ZOO else "local"
-    return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())})
+    if variants:
+        check_variants(source, read_manifest(path), variants)
+    return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())},
+               variants=tuple(variants) if variants else None)
+
+
+def check_variants(source: str, listed: Sequence[str], wanted: Sequence[str]) -> None:
+    """Raise ``VariantNotFoundError`` naming the ``wanted`` variants the manifest does not list."""
+    unknown = [variant_id for variant_id in wanted if variant_id not in listed]
+    if unknown:
+        raise VariantNotFoundError(
+            f"{source} has no variant {', '.join(unknown)}; it has: {', '.join(listed) or 'none'}"
+        )
 
 
 def open_zoo_or_bundled(source: str | os.PathLike | None = None) -> tuple[Zoo, str | None]:

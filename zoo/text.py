@@ -42,9 +42,10 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": 
 def standardize(text: str) -> str:
     """Return ``text`` lower-cased, with HTML tags and entities removed and apostrophes unified.
 
-    Non-word characters other than apostrophes are left for ``tokenize`` to drop.
+    Non-word characters other than apostrophes are left for ``tokenize`` to drop. Only the
+    last ``MAX_TEXT_CHARS`` characters are read.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = unicodedata.normalize("NFKC", text[-MAX_TEXT_CHARS:]).translate(_APOSTROPHES)
     text = _TAG.sub(" ", text)
     return html.unescape(text).lower()
 
@@ -111,6 +112,6 @@ def pad(sequences: Sequence[Sequence[int]], maxlen: int) -> np.ndarray:
     out = np.full((len(sequences), maxlen), PAD_INDEX, dtype=np.int32)
     for row, seq in enumerate(sequences):
         kept = seq[-maxlen:]
-        if kept:
+        if len(kept):
             out[row, maxlen - len(kept) :] = kept
     return out

@@ -1,0 +1,273 @@
+"""The Streamlit app, section by section, driven through ``streamlit.testing.v1.AppTest``.
+
+Each test opens the app on the tiny zoo (via ``ZOO_SOURCE``) and checks what a visitor
+would read on the page against what the ``zoo`` library itself computes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import zoo
+from tests.conftest import TINY_VARIANTS
+from zoo.explain import words_seen
+from zoo.seed import SEED_HISTORY, SEED_NAME
+from zoo.text import MAX_TEXT_CHARS, tokenize
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+REVIEW = "A wonderful, moving film with brilliant actors. I loved the story, the best I have seen!"
+
+
+def open_app(monkeypatch, zoo_path: Path) -> AppTest:
+    monkeypatch.setenv("ZOO_SOURCE", str(zoo_path))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def classify(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="review").input(text)
+    at.button(key="classify_button").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[tuple[dict, "pa.Table"]]:
+    """Every Altair chart on the page: its Vega-Lite spec and its data (all datasets concatenated)."""
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+        found.append((json.loads(chart.proto.spec), frames))
+    return found
+
+
+def chart_data(at: AppTest, *, title: str | None = None, field: str | None = None):
+    """The data of the one chart with this title, or whose spec uses this field."""
+    import pandas as pd
+
+    matches = [
+        frames for spec, frames in charts(at)
+        if (title and spec.get("title") == title) or (field and f'"field": "{field}"' in json.dumps(spec))
+    ]
+    assert len(matches) == 1, f"expected one chart for {title or field}, found {len(matches)}"
+    return pd.concat(matches[0], ignore_index=True)
+
+
+def texts(elements) -> list[str]:
+    return [str(element.value) for element in elements]
+
+
+# ---------------------------------------------------------------- classify
+
+
+def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), REVIEW)
+    expected = {vid: float(p[0]) for vid, p in zoo.open_zoo(tiny_zoo_path).classify([REVIEW]).items()}
+
+    shown = at.table[0].value
+    assert shown["variant"].tolist() == list(TINY_VARIANTS)
+    for row in shown.itertuples():
+        assert row[2] == pytest.approx(expected[row.variant], abs=1e-6)
+        assert row.says == ("positive" if expected[row.variant] > 0.5 else "negative")
+
+    bars = chart_data(at, field="P(positive)")
+    assert dict(zip(bars["variant"], bars["P(positive)"])) == pytest.approx(expected, abs=1e-6)
+    positive = sum(p > 0.5 for p in expected.values())
+    assert f"{positive} of {len(TINY_VARIANTS)} variants say positive" in texts(at.subheader)
+
+
+def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeypatch, tiny_zoo_path):
+    review = " ".join(["zorblax"] * 20 + ["great", "film"] * 65)  # 150 words, the first 20 unknown
+    at = classify(open_app(monkeypatch, tiny_zoo_path), review)
+    seen = words_seen(review, zoo.open_zoo(tiny_zoo_path).vocabulary(TINY_VARIANTS[0]))
+    assert seen.known_count == 130
+
+    assert f"The models knew 130 of the 150 words in your text." in texts(at.caption)
+    words = next(m for m in texts(at.markdown) if "zorblax" in m)
+    assert words.count(":orange-background[zorblax]") == 20
+    assert ":blue-background[▸ maxlen 100]" in words  # maxlen 100 starts at word 51; 300 reads everything
+
+    cuts = at.dataframe[0].value.set_index("maxlen")
+    assert cuts.loc[100, "words read"] == 100 and cuts.loc[100, "words cut away"] == 50
+    assert cuts.loc[300, "words read"] == 150 and cuts.loc[300, "words cut away"] == 0
+    assert cuts.loc[100, "it never sees"].startswith("zorblax zorblax")
+
+
+def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeypatch, tiny_zoo_path):
+    review = " ".join(["the", "film", "was", "boring", "and", "awful", "but", "the", "end", "was", "brilliant"] * 12)
+    at = open_app(monkeypatch, tiny_zoo_path)
+    at.multiselect(key="reading_variants").set_value(list(TINY_VARIANTS))
+    classify(at, review)
+    answers = zoo.open_zoo(tiny_zoo_path).classify([review])
+    n_words = len(tokenize(review))  # 132: the len100 variants read only the last 100
+
+    curves = chart_data(at, field="p_positive")
+    for vid in TINY_VARIANTS:
+        curve = curves[curves["variant"] == vid].sort_values("position")
+        read = min(n_words, zoo.open_zoo(tiny_zoo_path).artifact(vid).spec.maxlen)
+        assert curve["position"].tolist() == list(range(n_words - read + 1, n_words + 1))
+        assert curve["word"].tolist() == tokenize(review)[-read:]
+        assert curve["p_positive"].iloc[-1] == pytest.approx(float(answers[vid][0]), abs=1e-5)
+
+
+# ---------------------------------------------------------------- compare training
+
+
+def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    at.multiselect(key="compared_variants").set_value(list(TINY_VARIANTS)).run()
+    assert not at.exception
+    z = zoo.open_zoo(tiny_zoo_path)
+
+    for title, metric in (("Loss", "loss"), ("Accuracy", "accuracy")):
+        data = chart_data(at, title=title)
+        for vid in TINY_VARIANTS:
+            history = z.artifact(vid).history
+            for split, key in (("training", metric), ("validation", f"val_{metric}")):
+                rows = data[(data["variant"] == vid) & (data["split"] == split)].sort_values("epoch")
+                assert rows["epoch"].tolist() == list(range(1, len(history[key]) + 1))
+                assert rows["value"].tolist() == pytest.approx(history[key])
+            best = data[(data["variant"] == vid) & data["best"]]
+            assert best["epoch"].tolist() == [z.artifact(vid).metadata["best_epoch"]]
+        seed = data[(data["variant"] == SEED_NAME) & (data["split"] == "validation")].sort_values("epoch")
+        assert seed["value"].tolist() == SEED_HISTORY[f"val_{metric}"]
+
+
+def test_the_seed_overlay_can_be_switched_off(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    at.toggle(key="seed_overlay").set_value(False).run()
+    assert SEED_NAME not in set(chart_data(at, title="Loss")["variant"])
+
+
+def test_depth_by_maxlen_grid_and_seconds_per_epoch_come_from_the_metadata(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    z = zoo.open_zoo(tiny_zoo_path)
+    grid = chart_data(at, field="test_accuracy").drop_duplicates("id").set_index("id")
+    assert set(grid.index) == {"simplernn-1x32-len100", "simplernn-2x32-len100"}  # SimpleRNN, seed recipe
+    for vid in grid.index:
+        assert grid.loc[vid, "test_accuracy"] == z.artifact(vid).metadata["test_accuracy"]
+    timing = chart_data(at, field="seconds_per_epoch").set_index("id")
+    assert {vid: timing.loc[vid, "seconds_per_epoch"] for vid in TINY_VARIANTS} == {
+        vid: z.artifact(vid).metadata["seconds_per_epoch"] for vid in TINY_VARIANTS
+    }
+
+
+# ---------------------------------------------------------------- zoo and architecture
+
+
+def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    z = zoo.open_zoo(tiny_zoo_path)
+    table = next(d.value for d in at.dataframe if "test_accuracy" in d.value.columns).set_index("id")
+    assert table.index.tolist() == list(TINY_VARIANTS)
+    for vid in TINY_VARIANTS:
+        assert table.loc[vid, "test_accuracy"] == z.artifact(vid).metadata["test_accuracy"]
+        assert table.loc[vid, "params"] == z.artifact(vid).metadata["params"]
+
+    at.selectbox(key="card_variant").set_value(TINY_VARIANTS[1]).run()
+    assert any(m.startswith(f"# {TINY_VARIANTS[1]}") for m in texts(at.markdown))
+    provenance = json.loads(at.json[0].proto.body)
+    assert provenance["zoo"] == z.origin and provenance["zoo"]["kind"] == "local"
+    assert provenance["data"]["fingerprint"] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
+    origin = at.sidebar.table[0].value
+    assert origin.loc["kind"].iloc[0] == "local"
+
+
+def test_architecture_lists_layers_like_model_summary(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    at.selectbox(key="architecture_variant").set_value("simplernn-2x32-len100").run()
+    layers = next(t.value for t in at.table if "Layer (type)" in t.value.columns and "simplernn_1" in t.value.to_string())
+    assert layers["Layer (type)"].tolist() == [
+        "embedding (Embedding)", "simplernn_1 (SimpleRNN)", "simplernn_2 (SimpleRNN)", "positive (Dense)",
+    ]
+    assert layers["Output Shape"].tolist() == ["(None, None, 32)", "(None, None, 32)", "(None, 32)", "(None, 1)"]
+    assert layers["Param #"].tolist() == [320_000, 2_080, 2_080, 33]
+    assert "324,193" in [m.value for m in at.metric]
+
+
+# ---------------------------------------------------------------- what a visitor can throw at it
+
+
+@pytest.fixture
+def model_calls(monkeypatch) -> list:
+    """Records every ``Zoo.classify`` call the app makes."""
+    calls = []
+    original = zoo.Zoo.classify
+
+    def counting(self, texts, variant_ids=None):
+        calls.append(list(texts))
+        return original(self, texts, variant_ids)
+
+    monkeypatch.setattr(zoo.Zoo, "classify", counting)
+    return calls
+
+
+@pytest.mark.parametrize("text, why", [("", "empty text"), ("   \n\t  ", "empty text"), ("🎬🍿 !!! ...", "no words to read")])
+def test_empty_input_gives_a_hint_and_no_model_call(monkeypatch, tiny_zoo_path, model_calls, text, why):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    model_calls.clear()
+    classify(at, text)
+    assert any(why in message and "Type a review" in message for message in texts(at.info))
+    assert model_calls == []
+    assert not any("say positive" in s for s in texts(at.subheader))
+
+
+def test_a_very_long_text_is_accepted_with_a_notice(monkeypatch, tiny_zoo_path):
+    book = "It was a dull and boring evening. " * 4000 + "But the ending was brilliant and I loved it."
+    assert len(book) > MAX_TEXT_CHARS
+    at = classify(open_app(monkeypatch, tiny_zoo_path), book)
+    assert any(f"only its last {MAX_TEXT_CHARS:,} are read" in w for w in texts(at.warning))
+    expected = zoo.open_zoo(tiny_zoo_path).classify([book[-MAX_TEXT_CHARS:]])
+    shown = at.table[0].value.set_index("variant")
+    for vid in TINY_VARIANTS:
+        assert shown.loc[vid].iloc[0] == pytest.approx(float(expected[vid][0]), abs=1e-6)
+
+
+def test_mostly_unknown_words_get_an_answer_and_a_known_word_count(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), "Der Streifen war wunderbar, ganz großartig! great")
+    assert len(at.table[0].value) == len(TINY_VARIANTS)
+    assert any("knew only 1 of 7 words" in w for w in texts(at.warning))
+
+
+def test_html_script_and_markdown_are_never_rendered(monkeypatch, tiny_zoo_path):
+    attack = '<script>alert("boo")</script><img src=x onerror=alert(1)> **great** [click](http://example.com) # film'
+    at = classify(open_app(monkeypatch, tiny_zoo_path), attack)
+    assert len(at.table[0].value) == len(TINY_VARIANTS)
+    for element in at.markdown:
+        assert not element.proto.allow_html
+    rendered = texts(at.markdown) + texts(at.caption) + texts(at.subheader) + texts(at.warning) + texts(at.info)
+    for fragment in ("<script", "<img", "**great**", "](http", "# film"):
+        assert not any(fragment in r for r in rendered), fragment
+    words = next(m for m in texts(at.markdown) if "click" in m)
+    assert "great" in words and "alert" in words  # the words are read, as plain words
+
+
+def test_a_broken_variant_shows_an_error_and_the_rest_answer(monkeypatch, tiny_zoo_copy):
+    broken = "simplernn-2x32-len100"
+    model = tiny_zoo_copy / broken / "model.keras"
+    model.write_bytes(model.read_bytes()[:1000])
+
+    at = classify(open_app(monkeypatch, tiny_zoo_copy), REVIEW)
+    assert any(broken in e and "could not answer" in e for e in texts(at.error))
+    expected = zoo.open_zoo(tiny_zoo_copy).classify([REVIEW])
+    shown = at.table[0].value.set_index("variant")
+    assert shown.loc[broken, "says"] == "error"
+    for vid in TINY_VARIANTS:
+        if vid != broken:
+            assert shown.loc[vid].iloc[0] == pytest.approx(float(expected[vid][0]), abs=1e-6)
+    assert f"{sum(float(expected[v][0]) > 0.5 for v in TINY_VARIANTS if v != broken)} of 2 variants say positive" in texts(at.subheader)
+
+
+def test_a_source_that_cannot_be_opened_says_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("ZOO_SOURCE", str(tmp_path / "no-such-zoo"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("no zoo folder" in e for e in texts(at.sidebar.error))

@@ -1,0 +1,124 @@
+"""The variant catalog: which models the zoo holds, and that each is built exactly as the seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoo import catalog
+from zoo.catalog import CATALOG, SEED_RECIPE, TUNED_RECIPE, Recipe, VariantSpec
+
+SIMPLERNN_IDS = [f"simplernn-{layers}x32-len{maxlen}" for layers in (1, 2, 4) for maxlen in (100, 200, 500)]
+
+# The seed's model.summary(): Embedding(10000, 32) has 320,000 parameters, each
+# SimpleRNN(32) 32*32 + 32*32 + 32 = 2,080, and Dense(1) 33.
+EMBEDDING_PARAMS = 320_000
+SIMPLERNN_PARAMS = 2_080
+LSTM_PARAMS = 4 * (32 * 32 + 32 * 32 + 32)  # 8,320
+GRU_PARAMS = 3 * (32 * 32 + 32 * 32 + 2 * 32)  # 6,336: Keras' GRU default reset_after=True has two biases
+DENSE_PARAMS = 33
+
+
+def test_catalog_ids_in_order():
+    assert [spec.id for spec in CATALOG] == [
+        *SIMPLERNN_IDS, "lstm-1x32-len500", "gru-1x32-len500", "simplernn-1x32-len300-tuned",
+    ]
+
+
+def test_ids_are_unique_and_name_the_architecture():
+    ids = [spec.id for spec in CATALOG]
+    assert len(set(ids)) == len(ids) == 12
+    for spec in CATALOG:
+        assert spec.id.startswith(f"{spec.cell.lower()}-{spec.layers}x{spec.units}-len{spec.maxlen}")
+
+
+def test_seed_variants_use_the_seed_settings():
+    for spec in CATALOG[:11]:
+        assert (spec.num_words, spec.embedding_dim, spec.units) == (10_000, 32, 32)
+        assert spec.recipe == SEED_RECIPE
+    assert (SEED_RECIPE.optimizer, SEED_RECIPE.learning_rate, SEED_RECIPE.epochs, SEED_RECIPE.batch_size,
+            SEED_RECIPE.validation_split, SEED_RECIPE.mask_zero) == ("rmsprop", 0.001, 10, 128, 0.2, False)
+
+
+def test_tuned_variant_records_what_changed_from_the_seed():
+    tuned = catalog.get("simplernn-1x32-len300-tuned")
+    assert tuned.recipe is TUNED_RECIPE and tuned.recipe.mask_zero
+    assert len(tuned.recipe.changes) >= 4 and all(tuned.recipe.changes)
+
+
+def test_lookup_of_an_unknown_id_names_the_known_ones():
+    assert catalog.get("gru-1x32-len500").cell == "GRU"
+    with pytest.raises(KeyError, match="simplernn-1x32-len100"):
+        catalog.get("simplernn-3x32-len100")
+
+
+def test_an_unknown_cell_is_refused():
+    with pytest.raises(ValueError, match="cell"):
+        VariantSpec("Transformer", 1, 100)
+
+
+@pytest.mark.parametrize("spec", CATALOG, ids=lambda spec: spec.id)
+def test_spec_survives_a_dict_round_trip(spec):
+    import json
+
+    data = json.loads(json.dumps(spec.to_dict()))  # as stored in metadata.json
+    assert data["id"] == spec.id
+    assert VariantSpec.from_dict(data) == spec
+
+
+def test_a_custom_recipe_round_trips_and_gets_its_own_id():
+    spec = VariantSpec("LSTM", 2, 80, recipe=Recipe(name="mine", dropout=0.2, changes=("a", "b")))
+    assert spec.id == "lstm-2x32-len80-mine"
+    assert VariantSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.fixture(scope="module")
+def built():
+    from training.model import build_model
+
+    return {spec.id: build_model(spec) for spec in CATALOG}
+
+
+def layer_params(model) -> list[tuple[str, int]]:
+    return [(type(layer).__name__, layer.count_params()) for layer in model.layers]
+
+
+@pytest.mark.parametrize("layers", [1, 2, 4])
+@pytest.mark.parametrize("maxlen", [100, 200, 500])
+def test_simplernn_parameter_counts_match_the_seed(built, layers, maxlen):
+    model = built[f"simplernn-{layers}x32-len{maxlen}"]
+    assert layer_params(model) == [
+        ("Embedding", EMBEDDING_PARAMS), *[("SimpleRNN", SIMPLERNN_PARAMS)] * layers, ("Dense", DENSE_PARAMS),
+    ]
+    assert model.count_params() == EMBEDDING_PARAMS + layers * SIMPLERNN_PARAMS + DENSE_PARAMS
+
+
+def test_four_layer_stack_matches_the_seed_summary(built):
+    model = built["simplernn-4x32-len500"]
+    assert sum(layer.count_params() for layer in model.layers[:-1]) == 328_320
+    assert model.count_params() == 328_353
+
+
+def test_stacked_cells_return_sequences_on_all_but_the_last(built):
+    model = built["simplernn-4x32-len200"]
+    assert [layer.return_sequences for layer in model.layers[1:-1]] == [True, True, True, False]
+    assert model.layers[-1].get_config()["activation"] == "sigmoid"
+
+
+def test_reference_cells_parameter_counts(built):
+    assert layer_params(built["lstm-1x32-len500"]) == [("Embedding", 320_000), ("LSTM", 8_320), ("Dense", 33)]
+    assert layer_params(built["gru-1x32-len500"]) == [("Embedding", 320_000), ("GRU", 6_336), ("Dense", 33)]
+    assert built["lstm-1x32-len500"].count_params() == 328_353
+    assert built["gru-1x32-len500"].count_params() == 326_369
+    assert (LSTM_PARAMS, GRU_PARAMS) == (8_320, 6_336)
+
+
+def test_tuned_variant_masks_padding_without_extra_parameters(built):
+    model = built["simplernn-1x32-len300-tuned"]
+    assert model.layers[0].mask_zero is True
+    assert model.count_params() == 322_113
+    assert all(not built[spec.id].layers[0].mask_zero for spec in CATALOG[:11])
+
+
+def test_models_read_any_sequence_length(built):
+    # maxlen is applied by the text pipeline, as in the seed's summary (input shape (None, None)).
+    assert all(tuple(model.inputs[0].shape) == (None, None) for model in built.values())

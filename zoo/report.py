@@ -1,0 +1,126 @@
+"""The zoo's comparison table and its zoo-level card, rendered from the artifacts themselves.
+
+The README's results table and the Hub repo's top-level ``README.md`` both come from
+``results_table``, so the numbers shown anywhere are the ones the artifacts record.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .card import DATASET, TAGS
+from .evaluation import SHORT_TEXT_KINDS
+from .store import Zoo
+
+TABLE_COLUMNS = (
+    "variant", "cell", "depth", "maxlen", "params", "best epoch", "val acc", "test acc",
+    "short-text acc (first / last sentence)", "s/epoch", "size",
+)
+
+
+def human_size(size_bytes: int) -> str:
+    """``2.1 MB``, ``340 KB``: decimal units, as the Hub shows file sizes."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size_bytes >= scale:
+            return f"{size_bytes / scale:.1f} {unit}"
+    return f"{size_bytes} B"
+
+
+def results_table(zoo: Zoo) -> str:
+    """A Markdown table comparing every variant of ``zoo``, one row each, in manifest order.
+
+    Columns: ``TABLE_COLUMNS``; accuracies are the ones recorded at training time (test
+    split; short texts are the first and the last sentence of each test review). A broken
+    variant gets a row saying why.
+    """
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    for entry in zoo.entries():
+        if entry.artifact is None:
+            lines.append(f"| {entry.id} | broken: {entry.error} |" + " |" * (len(TABLE_COLUMNS) - 2))
+            continue
+        row = entry.artifact.summary()
+        short = row["short_text_accuracy"] or {}
+        short_cell = " / ".join(f"{short[kind]:.3f}" for kind in SHORT_TEXT_KINDS) if all(
+            kind in short for kind in SHORT_TEXT_KINDS) else "—"
+        cells = [
+            f"`{row['id']}`", row["cell"], str(row["layers"]), str(row["maxlen"]), f"{row['params']:,}",
+            f"{row['best_epoch']} of {row['epochs']}", f"{row['val_accuracy']:.3f}", f"{row['test_accuracy']:.3f}",
+            short_cell, f"{row['seconds_per_epoch']:.1f}", human_size(row["size_bytes"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def zoo_card_metadata(zoo: Zoo) -> dict:
+    """The YAML header of the zoo card: library, dataset, tags, and each variant's test accuracy."""
+    artifacts = zoo.artifacts()
+    cells = sorted({artifact.spec.cell.lower() for artifact in artifacts})
+    return {
+        "library_name": "keras",
+        "license": "mit",
+        "language": ["en"],
+        "pipeline_tag": "text-classification",
+        "datasets": [DATASET],
+        "metrics": ["accuracy"],
+        "tags": [*TAGS, *cells, "model-zoo"],
+        "model-index": [
+            {
+                "name": artifact.id,
+                "results": [
+                    {
+                        "task": {"type": "text-classification", "name": "Sentiment analysis"},
+                        "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
+                        "metrics": [{"type": "accuracy", "value": artifact.metadata["test_accuracy"],
+                                     "name": "Test accuracy"}],
+                    }
+                ],
+            }
+            for artifact in artifacts
+        ],
+    }
+
+
+def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
+    """The top-level ``README.md`` of a Hub repo holding ``zoo``: header, table, layout and use."""
+    header = yaml.safe_dump(zoo_card_metadata(zoo), sort_keys=False)
+    first = zoo.ids[0] if zoo.ids else "VARIANT"
+    return "\n".join([
+        f"---\n{header}---",
+        "# SimpleRNN Zoo",
+        "",
+        "Recurrent sentiment classifiers for English movie reviews (IMDB), from a one-layer SimpleRNN "
+        "to stacked, LSTM and GRU variants, each trained with a recorded recipe. Every variant takes "
+        "raw text through the same pipeline and gives the probability that a review is positive.",
+        "",
+        "## Variants",
+        "",
+        results_table(zoo),
+        "Accuracies are on the IMDB test split (25,000 reviews); short-text accuracy is measured on "
+        "the first and on the last sentence of each test review; s/epoch is on a 2-core CPU.",
+        "",
+        "## Layout",
+        "",
+        "This one repo holds the whole zoo: `zoo.json` lists the variants, and each variant is a "
+        "folder with `model.keras`, `vocabulary.txt`, `history.json`, `metadata.json` (spec, metrics, "
+        "sha256 of each file) and its own model card `README.md`. One commit publishes the zoo, so a "
+        "commit hash pins every variant at once.",
+        "",
+        "## Use",
+        "",
+        "```bash",
+        f"python -m zoo list --zoo hf://{repo_id}",
+        f'python -m zoo classify --zoo hf://{repo_id} --variant {first} "What a wonderful film."',
+        "```",
+        "",
+        "Or one variant with Keras alone:",
+        "",
+        "```python",
+        "import keras",
+        "from huggingface_hub import hf_hub_download",
+        f'path = hf_hub_download("{repo_id}", "{first}/model.keras")',
+        "model = keras.saving.load_model(path)  # safe_mode=True by default",
+        "```",
+        "",
+        f"and encode text with the words of `{first}/vocabulary.txt` as that variant's card explains.",
+        "",
+    ])
