@@ -309,6 +309,22 @@ def test_push_uploads_the_whole_zoo_in_one_commit_to_one_model_repo(tiny_zoo_pat
     assert f"hf://{OWNER_REPO}@{'0' * 40}" in out
 
 
+def test_the_comparison_table_has_one_row_per_variant_with_its_recorded_numbers(tiny_zoo_path):
+    from zoo.report import TABLE_COLUMNS, results_table
+
+    lines = results_table(open_zoo(tiny_zoo_path)).splitlines()
+
+    assert lines[0] == "| " + " | ".join(TABLE_COLUMNS) + " |"
+    assert len(lines) == 2 + len(TINY_VARIANTS)
+    meta = Artifact.read(tiny_zoo_path / TINY_VARIANTS[2]).metadata
+    cells = [cell.strip() for cell in lines[4].strip("|").split("|")]
+    short = meta["short_text_accuracy"]
+    assert cells[:8] == [f"`{TINY_VARIANTS[2]}`", "SimpleRNN", "1", "300", f"{meta['params']:,}", "1 of 1",
+                         f"{meta['val_accuracy']:.3f}", f"{meta['test_accuracy']:.3f}"]
+    assert cells[8] == f"{short['first_sentence']:.3f} / {short['last_sentence']:.3f}"
+    assert cells[10].endswith(" MB") or cells[10].endswith(" KB")
+
+
 def test_push_to_a_branch_with_a_message_deletes_what_the_zoo_no_longer_has(tiny_zoo_path, monkeypatch, capsys, hf_cache):
     monkeypatch.setenv("HF_TOKEN", SECRET)
 
@@ -565,7 +581,8 @@ def test_a_variant_listed_but_missing_from_the_repo_is_a_broken_entry(tiny_zoo_p
 
     errors = {entry.id: entry.error for entry in zoo.entries()}
     assert errors[TINY_VARIANTS[0]] is None
-    assert errors[TINY_VARIANTS[1]].startswith(f"variant folder {zoo.path / TINY_VARIANTS[1]} is missing")
+    assert errors[TINY_VARIANTS[1]].startswith(f"variant folder {zoo.path / TINY_VARIANTS[1]} is missing: zoo.json "
+                                               f"lists it but hf://{OWNER_REPO} has none of its files at commit")
 
 
 def test_a_variant_never_cached_while_offline_is_unreachable_and_the_bundled_zoo_stands_in(
@@ -575,7 +592,8 @@ def test_a_variant_never_cached_while_offline_is_unreachable_and_the_bundled_zoo
     set_offline(monkeypatch)
     monkeypatch.setattr("zoo.store.BUNDLED_ZOO", tiny_zoo_path)
 
-    with pytest.raises(HubUnreachableError, match=r"HF_HUB_OFFLINE is set\) and the cached copy lacks files"):
+    with pytest.raises(HubUnreachableError, match=rf"HF_HUB_OFFLINE is set\) and the cache holds commit \w+ "
+                                                  rf"without all the files of {TINY_VARIANTS[1]}\."):
         open_zoo(f"hf://{OWNER_REPO}", variants=[TINY_VARIANTS[1]])
     assert open_zoo(f"hf://{OWNER_REPO}", variants=[TINY_VARIANTS[0]]).ids == [TINY_VARIANTS[0]]
 
@@ -596,6 +614,7 @@ def test_nothing_cached_and_no_hub_falls_back_to_the_bundled_zoo_with_a_notice(o
 
 
 def test_hub_answers_become_errors_a_person_can_act_on(tiny_zoo_path, fake_hub, hf_cache, monkeypatch):
+    publish(fake_hub, tiny_zoo_path)
     publish(fake_hub, tiny_zoo_path, repo_id="zoo-keeper/private-zoo", private=True)
     publish(fake_hub, tiny_zoo_path, repo_id="zoo-keeper/gated-zoo", gated=True)
     fake_hub.commit("zoo-keeper/not-a-zoo", {"README.md": b"# hello\n"})
@@ -638,8 +657,10 @@ def test_a_model_file_carrying_a_python_lambda_is_refused(tiny_zoo_copy, tmp_pat
     import keras
 
     marker = tmp_path / "ran"
+    marker_path = str(marker)  # the lambda leaves this file behind whenever it runs
     inputs = keras.Input(shape=(100,), dtype="int32")
-    outputs = keras.layers.Lambda(lambda x: (marker.write_text("ran"), keras.ops.cast(x[:, :1], "float32"))[1])(inputs)
+    outputs = keras.layers.Lambda(
+        lambda x: (open(marker_path, "w").close(), keras.ops.cast(x[:, :1], "float32"))[1])(inputs)
     variant = tiny_zoo_copy / TINY_VARIANTS[0]
     keras.Model(inputs, outputs).save(variant / MODEL_FILE)
     marker.unlink(missing_ok=True)  # building the model ran the lambda once, here in the test

@@ -51,7 +51,9 @@ def build_training_model(spec: VariantSpec) -> keras.Model:
         [
             keras.Input(shape=(None,), dtype="int32", name="words"),
             keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=recipe.mask_zero, name="embedding"),
-            keras.layers.RNN(keras.layers.StackedRNNCells(cells), name="stacked_cells"),
+            # One cell runs on its own: Keras' RNN(StackedRNNCells([cell])) fails under a mask
+            # (mask_zero) with "The two structures don't have the same nested structure".
+            keras.layers.RNN(cells[0] if len(cells) == 1 else keras.layers.StackedRNNCells(cells), name="stacked_cells"),
             keras.layers.Dense(1, activation="sigmoid", name="positive"),
         ],
         name=f"{spec.id.replace('-', '_')}_training",
@@ -63,5 +65,7 @@ def compile_model(model: keras.Model, recipe: Recipe) -> None:
     options = {"learning_rate": recipe.learning_rate}
     if recipe.clipnorm:
         options["clipnorm"] = recipe.clipnorm
+    if recipe.ema_momentum:
+        options |= {"use_ema": True, "ema_momentum": recipe.ema_momentum}
     optimizer = keras.optimizers.get({"class_name": recipe.optimizer, "config": options})
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])

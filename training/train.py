@@ -121,14 +121,16 @@ def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, ve
     model = build_training_model(spec)
     compile_model(model, recipe)
     recorder = EpochRecorder(recipe.patience)
+    # With an EMA, validate and keep the averaged weights (swapped in before the recorder runs).
+    callbacks = ([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if recipe.ema_momentum else []) + [recorder]
     if recipe.crop_fraction:
         train_data = CroppedReviews(corpus.train_sequences, y_train, spec.maxlen, recipe, seed)
-        model.fit(train_data, epochs=recipe.epochs, validation_data=(x_val, y_val), callbacks=[recorder], verbose=verbose)
+        model.fit(train_data, epochs=recipe.epochs, validation_data=(x_val, y_val), callbacks=callbacks, verbose=verbose)
     else:
         x_train = pad(corpus.train_sequences, spec.maxlen)
         model.fit(
             x_train, y_train, epochs=recipe.epochs, batch_size=recipe.batch_size,
-            validation_data=(x_val, y_val), callbacks=[recorder], verbose=verbose,
+            validation_data=(x_val, y_val), callbacks=callbacks, verbose=verbose,
         )
 
     # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.

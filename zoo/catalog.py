@@ -23,6 +23,8 @@ class Recipe:
     optimizer: str = "rmsprop"
     learning_rate: float = 0.001
     clipnorm: float | None = None
+    #: Validate and keep an exponential moving average of the weights (None: plain weights).
+    ema_momentum: float | None = None
     epochs: int = 10
     batch_size: int = 128
     validation_split: float = 0.2

@@ -149,11 +149,23 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
     if wanted:
         # Pinning the second request to the commit keeps manifest and variants consistent
         # even if the branch moves in between, and skips a second revision lookup.
-        _snapshot(hub, commit, [f"{variant_id}/{name}" for variant_id in wanted for name in VARIANT_FILES])
+        patterns = [f"{variant_id}/{name}" for variant_id in wanted for name in VARIANT_FILES]
+        try:
+            _snapshot(hub, commit, patterns)
+        except HubUnreachableError as error:
+            raise HubUnreachableError(
+                f"{hub}: the Hub cannot be reached{_offline_hint()} and the cache holds commit {commit[:12]} "
+                f"without all the files of {', '.join(wanted)}."
+            ) from error
     problems = {}
     for variant_id in wanted:
         why = _damage(snapshot, variant_id)
-        if why:
+        if why and not (snapshot / variant_id).is_dir():
+            problems[variant_id] = (
+                f"{why}: {MANIFEST_FILE} lists it but {hub} has none of its files at commit {commit[:12]} "
+                "(an incomplete upload: publish the zoo again with `python -m training.push`)"
+            )
+        elif why:
             problems[variant_id] = (
                 f"{why}. The copy in the Hugging Face cache is incomplete or damaged: delete it with "
                 f"`hf cache rm {commit}` and open {hub} again with the Hub reachable"
@@ -216,12 +228,12 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
         ) from None
     except IncompleteSnapshotError as error:
         raise HubUnreachableError(
-            f"{hub}: the Hub cannot be reached{_offline_hint(constants)} and the cached copy lacks "
+            f"{hub}: the Hub cannot be reached{_offline_hint()} and the cached copy lacks "
             f"files asked for ({_first_line(error)})."
         ) from error
     except LocalEntryNotFoundError as error:
         raise HubUnreachableError(
-            f"{hub}: the Hub cannot be reached{_offline_hint(constants)} and nothing of it is in the "
+            f"{hub}: the Hub cannot be reached{_offline_hint()} and nothing of it is in the "
             f"Hugging Face cache ({constants.HF_HUB_CACHE})."
         ) from error
     except HfHubHTTPError as error:
@@ -233,7 +245,9 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
         raise HubUnreachableError(f"{hub}: the Hub cannot be reached ({error.__class__.__name__}: {error}).") from error
 
 
-def _offline_hint(constants) -> str:
+def _offline_hint() -> str:
+    from huggingface_hub import constants
+
     return " (HF_HUB_OFFLINE is set)" if constants.is_offline_mode() else ""
 
 

@@ -84,6 +84,8 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
     """The top-level ``README.md`` of a Hub repo holding ``zoo``: header, table, layout and use."""
     header = yaml.safe_dump(zoo_card_metadata(zoo), sort_keys=False)
     first = zoo.ids[0] if zoo.ids else "VARIANT"
+    test_sizes = {artifact.metadata["data"]["test_reviews"] for artifact in zoo.artifacts()}
+    test_split = f"IMDB test split ({test_sizes.pop():,} reviews)" if len(test_sizes) == 1 else "IMDB test split"
     return "\n".join([
         f"---\n{header}---",
         "# SimpleRNN Zoo",
@@ -95,7 +97,7 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         "## Variants",
         "",
         results_table(zoo),
-        "Accuracies are on the IMDB test split (25,000 reviews); short-text accuracy is measured on "
+        f"Accuracies are on the {test_split}; short-text accuracy is measured on "
         "the first and on the last sentence of each test review; s/epoch is on a 2-core CPU.",
         "",
         "## Layout",
