@@ -34,28 +34,35 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def round_trip(tiny_corpus, tmp_path_factory):
-    """Train one variant for a few epochs and write it, keeping the in-memory models it built."""
+    """Train one variant for a few epochs and write it, keeping what it had in memory:
+    the exported model and the weights after every epoch."""
     import training.train as train
     from zoo import catalog
     from zoo.imdb import load_imdb
 
-    built = []
+    exported, epoch_weights = [], []
 
-    def spy(spec):
-        model = build_model(spec)
-        built.append(model)
+    class Recorder(train.EpochRecorder):
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            epoch_weights.append(self.model.get_weights())
+
+    def build_model(spec):
+        model = original_build_model(spec)
+        exported.append(model)
         return model
 
-    build_model = train.build_model
+    original_build_model = train.build_model
     corpus = train.Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS)
     spec = catalog.get(ROUND_TRIP_ID)
     spec = replace(spec, recipe=replace(spec.recipe, epochs=ROUND_TRIP_EPOCHS))
     out = tmp_path_factory.mktemp("round_trip")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(train, "build_model", spy)
+        patch.setattr(train, "build_model", build_model)
+        patch.setattr(train, "EpochRecorder", Recorder)
         folder = train.train_variant(spec, corpus, seed=ROUND_TRIP_SEED, out=out, verbose=0)
-    trained, best = built  # the model that was fit, and the fresh one given the best epoch's weights
-    return {"folder": folder, "spec": spec, "corpus": corpus, "trained": trained, "best": best}
+    [best] = exported
+    return {"folder": folder, "spec": spec, "corpus": corpus, "best": best, "epoch_weights": epoch_weights}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -74,7 +81,9 @@ def test_loaded_model_gives_identical_probabilities(round_trip):
     x = artifact.vocabulary().encode(TEXTS, artifact.spec.maxlen)
     in_memory = np.asarray(round_trip["best"].predict_on_batch(x))
     loaded = np.asarray(artifact.load_model().predict_on_batch(x))
-    np.testing.assert_array_equal(loaded, in_memory)
+    # Same weights, same graph; only float32 rounding may differ (TensorFlow picks kernels
+    # per traced batch shape, and the in-memory model was first traced for other batches).
+    np.testing.assert_allclose(loaded, in_memory, rtol=0, atol=1e-6)
     assert loaded.shape == (len(TEXTS), 1) and np.all((loaded > 0) & (loaded < 1))
 
 
@@ -86,7 +95,7 @@ def test_zoo_classify_gives_the_in_memory_probabilities(round_trip):
     expected = np.asarray(round_trip["best"].predict_on_batch(x)).reshape(-1)
     got = zoo.open_zoo(folder.parent).classify(TEXTS)
     assert list(got) == [ROUND_TRIP_ID]
-    np.testing.assert_allclose(got[ROUND_TRIP_ID], expected, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(got[ROUND_TRIP_ID], expected, rtol=0, atol=1e-6)
 
 
 def test_model_file_loads_with_plain_keras_in_safe_mode(round_trip):
@@ -94,7 +103,7 @@ def test_model_file_loads_with_plain_keras_in_safe_mode(round_trip):
 
     model = keras.saving.load_model(round_trip["folder"] / MODEL_FILE, safe_mode=True)
     assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "SimpleRNN", "Dense"]
-    assert model.optimizer is None  # no optimizer state ships
+    assert getattr(model, "optimizer", None) is None  # no optimizer state ships
     for saved, kept in zip(model.get_weights(), round_trip["best"].get_weights()):
         np.testing.assert_array_equal(saved, kept)
 
@@ -143,13 +152,17 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     assert meta["files"] == {name: sha256(folder / name) for name in CHECKED_FILES}
 
 
-def test_history_keeps_every_epoch_while_the_best_weights_ship(round_trip):
-    history = json.loads((round_trip["folder"] / HISTORY_FILE).read_text())
-    assert len(history["loss"]) == ROUND_TRIP_EPOCHS
-    best_epoch = json.loads((round_trip["folder"] / METADATA_FILE).read_text())["best_epoch"]
-    trained, best = round_trip["trained"].get_weights(), round_trip["best"].get_weights()
-    same_as_last_epoch = all(np.array_equal(a, b) for a, b in zip(trained, best))
-    assert same_as_last_epoch == (best_epoch == ROUND_TRIP_EPOCHS)
+def test_history_keeps_every_epoch_while_the_best_epochs_weights_ship(round_trip):
+    import keras
+
+    folder = round_trip["folder"]
+    history = json.loads((folder / HISTORY_FILE).read_text())
+    best_epoch = json.loads((folder / METADATA_FILE).read_text())["best_epoch"]
+    assert len(history["loss"]) == len(round_trip["epoch_weights"]) == ROUND_TRIP_EPOCHS
+    saved = keras.saving.load_model(folder / MODEL_FILE).get_weights()
+    for epoch, weights in enumerate(round_trip["epoch_weights"], 1):
+        same = all(np.array_equal(a, b) for a, b in zip(saved, weights))
+        assert same == (epoch == best_epoch), f"epoch {epoch}, best epoch {best_epoch}"
 
 
 def test_model_card_has_hugging_face_metadata(round_trip):

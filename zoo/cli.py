@@ -105,7 +105,11 @@ def classify_lines(zoo: Zoo, texts: Sequence[str], variant_ids: Sequence[str] | 
 
 
 def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
-    texts = read_lines(args.input) if args.input else list(args.text)
+    try:
+        texts = read_lines(args.input) if args.input else list(args.text)
+    except OSError as error:
+        print(f"error: cannot read --input {args.input}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     if not texts:
         print("error: give texts to classify, or --input FILE", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,245 @@
+"""``python -m zoo``, run as a person runs it: a subprocess against the tiny zoo.
+
+Each command that loads a model costs a few seconds of TensorFlow start-up, so each
+subprocess below checks a whole contract at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, TINY_VARIANTS
+from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE, write_json
+from zoo.text import MAX_TEXT_CHARS
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def run(*args: str, module: str = "zoo") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("ZOO_SOURCE", "IMDB_DATA")}
+    env |= {"PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- list ----------------------------------------------------------------------------------------
+
+LIST_FIELDS = ("id", "cell", "layers", "units", "maxlen", "num_words", "params", "epochs", "best_epoch",
+               "val_accuracy", "test_accuracy", "seconds_per_epoch")
+
+
+def test_list_json_gives_each_variants_recorded_facts(tiny_zoo_path):
+    result = run("list", "--zoo", str(tiny_zoo_path), "--json")
+    assert result.returncode == EXIT_OK, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == list(TINY_VARIANTS)
+    for row in rows:
+        meta = read_json(tiny_zoo_path / row["id"] / METADATA_FILE)
+        history = read_json(tiny_zoo_path / row["id"] / HISTORY_FILE)
+        spec = meta["spec"]
+        expected = {
+            "id": meta["id"], "cell": spec["cell"], "layers": spec["layers"], "units": spec["units"],
+            "maxlen": spec["maxlen"], "num_words": spec["num_words"], "params": meta["params"],
+            "epochs": len(history["loss"]), "best_epoch": meta["best_epoch"], "val_accuracy": meta["val_accuracy"],
+            "test_accuracy": meta["test_accuracy"], "seconds_per_epoch": meta["seconds_per_epoch"],
+        }
+        assert {key: row[key] for key in LIST_FIELDS} == expected
+    by_id = {row["id"]: row for row in rows}
+    assert (by_id["simplernn-2x32-len100"]["cell"], by_id["simplernn-2x32-len100"]["layers"]) == ("SimpleRNN", 2)
+    assert by_id["simplernn-2x32-len100"]["params"] == 324_193
+    assert by_id["simplernn-1x32-len300-tuned"]["maxlen"] == 300
+    assert all(row["epochs"] == 1 and row["best_epoch"] == 1 and row["num_words"] == 10_000 for row in rows)
+
+
+def test_list_prints_a_readable_table(tiny_zoo_path):
+    result = run("list", "--zoo", str(tiny_zoo_path))
+    assert result.returncode == EXIT_OK, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"zoo: {tiny_zoo_path} (local")
+    assert lines[1].split() == ["variant", "params", "epochs", "best", "val", "acc", "test", "acc", "s/epoch"]
+    for variant_id, line in zip(TINY_VARIANTS, lines[2:], strict=True):
+        meta = read_json(tiny_zoo_path / variant_id / METADATA_FILE)
+        assert line.split() == [
+            variant_id, f"{meta['params']:,}", "1", "1", f"{meta['val_accuracy']:.4f}",
+            f"{meta['test_accuracy']:.4f}", f"{meta['seconds_per_epoch']:.1f}",
+        ]
+
+
+def test_list_marks_an_unreadable_variant_and_exits_1(tiny_zoo_copy):
+    (tiny_zoo_copy / TINY_VARIANTS[1] / METADATA_FILE).write_text("{")
+    result = run("list", "--zoo", str(tiny_zoo_copy), "--json")
+    assert result.returncode == EXIT_PARTIAL
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == list(TINY_VARIANTS)
+    assert set(rows[1]) == {"id", "error"} and "metadata.json is unreadable" in rows[1]["error"]
+    assert "test_accuracy" in rows[0] and "test_accuracy" in rows[2]
+
+
+# --- classify ------------------------------------------------------------------------------------
+
+# (line, refused?) for one input file: every kind of text a person may paste.
+LINES = [
+    ("A wonderful, brilliant film. Loved it, truly!", False),
+    ("", True),
+    ("   \t  ", True),
+    ("qwxz blorft zzyzx", False),  # unknown words only: classified from the unknown-word index
+    ("素晴らしい映画でした", False),
+    ("Ужасный фильм, скучно и плохо", False),
+    ("😀👍🎬", True),
+    ("good\x00film\x1b[0m awful\rboring", False),  # control characters, a lone \r inside the line
+    ("\x00\x01\x02\x1b", True),
+    ("before\u2028after\x0bvertical\x0cfeed\x1cfs\x85next", False),  # str.splitlines would split these
+    ("\ufffd\ufffd broken bytes then great", False),
+    (("terrible awful waste " * 60_000)[:1_000_000], False),  # a 1 MB line
+    ("The worst, most boring mess.<br /><br />Awful!", False),
+]
+
+
+@pytest.fixture(scope="module")
+def classified(tiny_zoo_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("input") / "texts.txt"
+    data = "\n".join(text for text, _ in LINES).encode("utf-8") + b"\n"
+    data = data.replace("\ufffd\ufffd".encode(), b"\xff\xfe")  # invalid UTF-8, as found in the wild
+    path.write_bytes(data)
+    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "--input", str(path))
+    return result, [text for text, _ in LINES]
+
+
+def test_classify_json_answers_each_line_in_order(classified):
+    result, texts = classified
+    assert result.returncode == EXIT_OK, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == len(LINES)
+    for answer, (text, refused) in zip(answers, LINES):
+        if refused:
+            assert set(answer) == {"error"} and answer["error"], (text, answer)
+        else:
+            assert set(answer["predictions"]) == set(TINY_VARIANTS), (text, answer)
+            assert all(0 < p < 1 for p in answer["predictions"].values())
+    assert answers[1]["error"] == answers[2]["error"] == "empty text: nothing to classify"
+    assert "no words" in answers[6]["error"] and "no words" in answers[8]["error"]
+
+
+def test_classify_json_predictions_equal_the_library(classified, tiny_zoo_path):
+    import zoo
+
+    result, texts = classified
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    accepted = [i for i, (_, refused) in enumerate(LINES) if not refused]
+    expected = zoo.open_zoo(tiny_zoo_path).classify([texts[i] for i in accepted])
+    for row, i in enumerate(accepted):
+        for variant_id in TINY_VARIANTS:
+            assert answers[i]["predictions"][variant_id] == pytest.approx(float(expected[variant_id][row]), abs=1e-5)
+
+
+def test_classify_json_reports_words_known_words_and_truncation(classified):
+    result, _ = classified
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (answers[0]["words"], answers[0]["known_words"]) == (7, 6)  # "truly" is not in the tiny corpus
+    assert (answers[3]["words"], answers[3]["known_words"]) == (3, 0)
+    assert answers[11]["truncated_to_chars"] == MAX_TEXT_CHARS
+    assert all("truncated_to_chars" not in a for i, a in enumerate(answers) if i != 11)
+
+
+def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
+    import zoo
+
+    chosen = [TINY_VARIANTS[2], TINY_VARIANTS[0]]
+    texts = ["Loved it, a wonderful film", "boring awful waste"]
+    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", chosen[0], "--variant", chosen[1], *texts)
+    assert result.returncode == EXIT_OK, result.stderr
+    expected = zoo.open_zoo(tiny_zoo_path).classify(texts, chosen)
+    blocks = result.stdout.strip().split("\n\n")
+    assert len(blocks) == 2
+    for text, block, row in zip(texts, blocks, range(2)):
+        lines = block.splitlines()
+        assert lines[0] == repr(text)
+        shown = {line.split()[0]: (float(line.split()[1]), line.split()[2]) for line in lines[1:]}
+        assert list(shown) == chosen
+        for variant_id, (p, label) in shown.items():
+            assert p == pytest.approx(float(expected[variant_id][row]), abs=5e-4)
+            assert label == ("positive" if p > 0.5 else "negative")
+
+
+def test_classify_refuses_unknown_variants_and_missing_input_with_exit_2(tiny_zoo_path, tmp_path):
+    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", "simplernn-9x32-len100", "good film")
+    assert result.returncode == EXIT_USAGE
+    assert "has no variant simplernn-9x32-len100" in result.stderr
+    assert all(variant_id in result.stderr for variant_id in TINY_VARIANTS)
+    assert result.stdout == ""
+
+    result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(tmp_path / "missing.txt"))
+    assert result.returncode == EXIT_USAGE
+    assert "cannot read --input" in result.stderr and "Traceback" not in result.stderr
+
+    result = run("list", "--zoo", str(tmp_path / "no-zoo-here"))
+    assert result.returncode == EXIT_USAGE
+    assert "no zoo folder at" in result.stderr
+
+
+def test_a_broken_variant_does_not_silence_the_others(tiny_zoo_copy):
+    broken = TINY_VARIANTS[1]
+    with open(tiny_zoo_copy / broken / MODEL_FILE, "r+b") as file:
+        file.truncate(2000)
+    result = run("classify", "--zoo", str(tiny_zoo_copy), "--json", "great film", "")
+    assert result.returncode == EXIT_PARTIAL
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(first["predictions"]) == {TINY_VARIANTS[0], TINY_VARIANTS[2]}
+    assert "model.keras fails its checksum" in first["errors"][broken]
+    assert set(second) == {"error"}
+    assert f"warning: variant {broken} is broken and was skipped" in result.stderr
+
+
+# --- evaluate ------------------------------------------------------------------------------------
+
+
+def test_evaluate_reproduces_the_recorded_test_accuracy(tiny_zoo_path, tiny_corpus):
+    # The tiny zoo was trained and tested on the tiny corpus, so re-measuring gives the same numbers.
+    result = run("evaluate", "--zoo", str(tiny_zoo_path), "--data", str(tiny_corpus), "--json")
+    assert result.returncode == EXIT_OK, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == list(TINY_VARIANTS)
+    for row in rows:
+        meta = read_json(tiny_zoo_path / row["id"] / METADATA_FILE)
+        assert row["test_accuracy"] == row["recorded_test_accuracy"] == meta["test_accuracy"]
+        assert row["test_loss"] == pytest.approx(meta["test_loss"], abs=1e-4)
+        assert row["difference_pp"] == 0
+        assert row["short_text_accuracy"] == meta["short_text_accuracy"]
+        assert row["reviews"] == 120
+        assert f"{row['id']}: test accuracy {row['test_accuracy']:.4f}" in result.stderr
+
+
+# --- help ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "explains"), [
+    ((), ["list", "classify", "evaluate", "SOURCE", "Exit status"]),
+    (("list",), ["--zoo", "--json", "List the variants"]),
+    (("classify",), ["--input FILE", "--variant ID", "one JSON object per input line"]),
+    (("evaluate",), ["--data", "aclImdb_v1.tar.gz", "test split"]),
+])
+def test_help_explains_each_command(args, explains):
+    result = run(*args, "--help")
+    assert result.returncode == EXIT_OK
+    text = " ".join(result.stdout.split())
+    for phrase in explains:
+        assert phrase in text
+
+
+def test_training_help_explains_the_flags():
+    result = run("--help", module="training.train")
+    assert result.returncode == EXIT_OK
+    text = " ".join(result.stdout.split())
+    for phrase in ["--variant ID", "--all", "--epochs", "--data", "--out", "--seed", "--limit", "simplernn-2x32-len200"]:
+        assert phrase in text
