@@ -40,17 +40,12 @@ def test_html_entities_are_decoded():
 
 @pytest.mark.parametrize("apostrophe", [
     "'", "\u2019", "\u2018", "`",
-    pytest.param("\u00b4", marks=pytest.mark.xfail(strict=True, reason=(
-        "known bug, not fixed while the zoo is being trained: NFKC turns the acute accent into "
-        "' \\u0301' before the apostrophe map runs, so don\u00b4t reads as 'don', 't' (~140 IMDB reviews)"))),
+    "\u00b4",
 ])
 def test_contractions_stay_one_word_whatever_the_apostrophe(apostrophe):
     assert tokenize(f"I don{apostrophe}t like it") == ["i", "don't", "like", "it"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, not fixed while the zoo is being trained: the tag pattern <[^>]{0,200}> takes any "
-    "'<' ... '>' span for a tag (15 of the 50,000 IMDB reviews are affected)"))
 def test_a_less_than_sign_is_not_the_start_of_a_tag():
     assert tokenize("5 < 6 and 7 > 3") == ["5", "6", "and", "7", "3"]
 

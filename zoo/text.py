@@ -34,7 +34,8 @@ OOV_TOKEN = "[UNK]"
 #: so this only bounds the work done on a pasted book.
 MAX_TEXT_CHARS = 100_000
 
-_TAG = re.compile(r"<[^>]{0,200}>")
+# A tag starts with a letter (or "/" and a letter): "5 < 6 and 7 > 3" holds no tag.
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
@@ -45,9 +46,10 @@ def standardize(text: str) -> str:
     Non-word characters other than apostrophes are left for ``tokenize`` to drop. Only the
     last ``MAX_TEXT_CHARS`` characters are read.
     """
-    text = unicodedata.normalize("NFKC", text[-MAX_TEXT_CHARS:]).translate(_APOSTROPHES)
-    text = _TAG.sub(" ", text)
-    return html.unescape(text).lower()
+    # Apostrophes first: NFKC would turn the acute accent of "don´t" into a space and a combining mark.
+    text = unicodedata.normalize("NFKC", text[-MAX_TEXT_CHARS:].translate(_APOSTROPHES))
+    # Entities first, so that an escaped tag (&lt;br /&gt;) is removed like a tag.
+    return _TAG.sub(" ", html.unescape(text)).lower()
 
 
 def tokenize(text: str) -> list[str]:
