@@ -174,6 +174,29 @@ def cmd_evaluate(zoo: Zoo, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+REPORT_START, REPORT_END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .report import results_table
+
+    table = results_table(zoo)
+    if not args.update:
+        print(table, end="")
+        return EXIT_OK
+    try:
+        text = open(args.update, encoding="utf-8").read()
+        head, rest = text.split(REPORT_START, 1)
+        _, tail = rest.split(REPORT_END, 1)
+    except (OSError, ValueError):
+        print(f"error: {args.update} must exist and hold the markers {REPORT_START} and {REPORT_END}", file=sys.stderr)
+        return EXIT_USAGE
+    with open(args.update, "w", encoding="utf-8") as file:
+        file.write(f"{head}{REPORT_START}\n{table}{REPORT_END}{tail}")
+    print(f"updated the results table in {args.update}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m zoo",
@@ -204,10 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA, else download)")
     evaluate.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
     evaluate.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
+
+    report = add("report", "Print the zoo's comparison table (Markdown), or write it into a README.")
+    report.add_argument("--update", metavar="README", help=f"replace the text between {REPORT_START!r} and "
+                        f"{REPORT_END!r} in this file instead of printing")
     return parser
 
 
-COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate}
+COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
