@@ -32,7 +32,7 @@ from zoo.text import MAX_TEXT_CHARS
 WORDS_SHOWN = 600
 #: Below this share of known words, the answer comes with a warning.
 FEW_KNOWN = 0.5
-#: Colours of the variants in the training charts (Altair's default "tableau10").
+#: Colours of the variants in the line charts (Altair's default "tableau10").
 PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"] * 2
 LABEL_COLORS = alt.Scale(domain=["positive", "negative"], range=["#2e7d32", "#c62828"])
 
@@ -81,8 +81,23 @@ def history_frame(source: str, variant_ids: tuple[str, ...], with_seed: bool) ->
     return pd.DataFrame(rows)
 
 
-@st.cache_data(show_spinner="Every variant is reading the review…", max_entries=256)
-def classify(source: str, text: str) -> dict[str, float | str]:
+@st.cache_resource(show_spinner="Loading the models (only the first visitor waits)…")
+def load_models(source: str, variant_ids: tuple[str, ...], readers: bool = False) -> None:
+    """Load the variants' models (or reading models) into the cached zoo, once per server.
+
+    The slow part of a first visit happens here, under a spinner; the per-text functions
+    below then only run the models.
+    """
+    z = open_zoo(source)[0]
+    for vid in variant_ids:
+        try:
+            z.reader(vid) if readers else z.model(vid)
+        except ArtifactError:
+            pass  # the per-text functions report it, variant by variant
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def classify_with_every_variant(source: str, text: str) -> dict[str, float | str]:
     """Each variant's probability of "positive" for ``text``, or the error of a broken variant."""
     results = open_zoo(source)[0].classify([text])
     return {vid: str(r) if isinstance(r, ArtifactError) else float(r[0]) for vid, r in results.items()}
@@ -196,7 +211,8 @@ with classify_tab:
                 f"Each variant reads only the last `maxlen` words of that anyway ({max(table['maxlen'].dropna()):.0f} at most)."
             )
         text = clip(text)
-        results = classify(source, text)
+        load_models(source, tuple(table["id"]))
+        results = classify_with_every_variant(source, text)
         answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
         seen = words_seen(text, z.vocabulary(readable[0])) if readable else None
 
@@ -257,6 +273,7 @@ with classify_tab:
                     for m in maxlens
                 ]),
                 hide_index=True,
+                column_config={"it never sees": st.column_config.TextColumn(width="large")},
             )
 
         st.subheader("Sentiment as it reads")
@@ -268,6 +285,7 @@ with classify_tab:
             "Variants to follow", readable, key="reading_variants",
             default=preferred(readable, ["simplernn-1x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
         )
+        load_models(source, tuple(reading_ids), readers=True)
         curves = []
         for vid in reading_ids:
             try:
@@ -278,7 +296,7 @@ with classify_tab:
             curve = alt.Chart(pd.concat(curves)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
                 x=alt.X("position:Q", title="word position in your text"),
                 y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive"),
-                color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
+                color=alt.Color("variant:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
                 tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
             )
             middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
@@ -318,7 +336,7 @@ with training_tab:
                 strokeDash=alt.StrokeDash("split:N", sort=["training", "validation"], legend=None)
             )
             best = base.transform_filter(alt.datum.best).mark_point(shape="diamond", size=220, filled=True, opacity=1)
-            column.altair_chart((lines + best).properties(title=metric.capitalize(), height=300), width="stretch")
+            column.altair_chart((lines + best).properties(title=metric.capitalize()), width="stretch", height=300 + 24 * len(names))
 
     st.subheader("Test accuracy by depth and maxlen")
     st.caption("SimpleRNN variants trained with the seed's recipe, measured once on the 25,000 test reviews.")
