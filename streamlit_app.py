@@ -91,7 +91,10 @@ def load_models(source: str, variant_ids: tuple[str, ...], readers: bool = False
     z = open_zoo(source)[0]
     for vid in variant_ids:
         try:
-            z.reader(vid) if readers else z.model(vid)
+            if readers:
+                z.reader(vid)
+            else:
+                z.model(vid)
         except ArtifactError:
             pass  # the per-text functions report it, variant by variant
 

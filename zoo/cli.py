@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 
 from .artifact import ArtifactError
+from .inference import label
 from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
@@ -129,7 +130,7 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
                 print(f"  refused: {answer['error']}")
                 continue
             for vid, p in answer["predictions"].items():
-                print(f"  {vid:<28} {p:.3f}  {'positive' if p > 0.5 else 'negative'}")
+                print(f"  {vid:<28} {p:.3f}  {label(p)}")
     for vid, why in broken.items():
         print(f"warning: variant {vid} is broken and was skipped: {why}", file=sys.stderr)
     return EXIT_PARTIAL if broken else EXIT_OK

@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from .imdb import Reviews
-from .inference import probabilities
+from .inference import THRESHOLD, probabilities
 from .text import Vocabulary, standardize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -33,10 +33,10 @@ def short_texts(reviews: Reviews) -> dict[str, Reviews]:
 
 
 def metrics(p: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Binary cross-entropy and accuracy (threshold 0.5) of probabilities ``p``."""
+    """Binary cross-entropy and accuracy (positive above ``THRESHOLD``) of probabilities ``p``."""
     q = np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7)
     loss = -np.mean(labels * np.log(q) + (1 - labels) * np.log(1 - q))
-    accuracy = np.mean((p > 0.5) == (labels == 1))
+    accuracy = np.mean((p > THRESHOLD) == (labels == 1))
     return {"loss": round(float(loss), 5), "accuracy": round(float(accuracy), 5)}
 
 
