@@ -61,11 +61,16 @@ def build_training_model(spec: VariantSpec) -> keras.Model:
 
 
 def compile_model(model: keras.Model, recipe: Recipe) -> None:
-    """Compile with the recipe's optimizer, ``binary_crossentropy`` and accuracy, as the seed does."""
+    """Compile with the recipe's optimizer, ``binary_crossentropy`` and accuracy, as the seed does.
+
+    The steps are compiled with XLA: on a CPU it runs the fused recurrent loop about twice as
+    fast as TensorFlow's op-by-op while loop, once per batch shape it meets (which is why
+    ``training.batches`` rounds batch widths).
+    """
     options = {"learning_rate": recipe.learning_rate}
     if recipe.clipnorm:
         options["clipnorm"] = recipe.clipnorm
     if recipe.ema_momentum:
         options |= {"use_ema": True, "ema_momentum": recipe.ema_momentum}
     optimizer = keras.optimizers.get({"class_name": recipe.optimizer, "config": options})
-    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"], jit_compile=True)

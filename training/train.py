@@ -20,12 +20,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.crops import CroppedReviews
+from training.batches import ReviewBatches
+from training.checkpoint import CheckpointError, EpochCheckpoint, default_work_dir
 from training.model import build_model, build_training_model, compile_model
 from zoo import catalog
 from zoo.artifact import (
     CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE,
-    make_metadata, read_manifest, write_json, write_variant,
+    DiskFullError, make_metadata, read_manifest, write_json, write_variant,
 )
 from zoo.card import render_card
 from zoo.catalog import VariantSpec
@@ -35,6 +36,9 @@ from zoo.store import BUNDLED_ZOO
 from zoo.text import Vocabulary, pad, tokenize
 
 DEFAULT_SEED = 1337
+#: Validation only runs forward, so it reads bigger batches than training: fewer, wider steps
+#: of the recurrent loop for the same numbers.
+VALIDATION_BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -107,31 +111,54 @@ class EpochRecorder(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, verbose: int = 1) -> Path:
-    """Train one variant and write its artifact into the zoo folder ``out``.
+def fit_variant(
+    spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 1, checkpoint: EpochCheckpoint | None = None,
+) -> tuple[keras.Model, EpochRecorder, np.ndarray]:
+    """Train a variant's fused model (``build_training_model``) with its recipe.
+
+    Training reads length batches (``training.batches``); validation reads the full
+    ``maxlen`` rows that serving reads, after every epoch.
+
+    With ``checkpoint``, the state is saved after every epoch, and a resumed run starts
+    after the checkpoint's last epoch.
 
     Returns:
-        The written variant folder.
+        The trained model, the recorder holding its history and best weights, and the
+        encoded validation rows.
     """
     keras.utils.set_random_seed(seed)
     recipe = spec.recipe
     x_val = pad(corpus.validation_sequences, spec.maxlen)
-    y_train, y_val = corpus.train.labels, corpus.validation.labels
+    batches = ReviewBatches(corpus.train_sequences, corpus.train.labels, spec.maxlen, recipe, seed)
 
     model = build_training_model(spec)
     compile_model(model, recipe)
     recorder = EpochRecorder(recipe.patience)
     # With an EMA, validate and keep the averaged weights (swapped in before the recorder runs).
     callbacks = ([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if recipe.ema_momentum else []) + [recorder]
-    if recipe.crop_fraction:
-        train_data = CroppedReviews(corpus.train_sequences, y_train, spec.maxlen, recipe, seed)
-        model.fit(train_data, epochs=recipe.epochs, validation_data=(x_val, y_val), callbacks=callbacks, verbose=verbose)
-    else:
-        x_train = pad(corpus.train_sequences, spec.maxlen)
-        model.fit(
-            x_train, y_train, epochs=recipe.epochs, batch_size=recipe.batch_size,
-            validation_data=(x_val, y_val), callbacks=callbacks, verbose=verbose,
-        )
+    start = checkpoint.attach(model, recorder, callbacks, rng=batches.rng) if checkpoint else 0
+    model.fit(
+        batches.dataset(), epochs=recipe.epochs, initial_epoch=start, validation_data=(x_val, corpus.validation.labels),
+        validation_batch_size=VALIDATION_BATCH_SIZE, shuffle=False, callbacks=callbacks, verbose=verbose,
+    )
+    return model, recorder, x_val
+
+
+def train_variant(
+    spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, verbose: int = 1,
+    work: Path | None = None, resume: bool = False,
+) -> Path:
+    """Train one variant and write its artifact into the zoo folder ``out``.
+
+    Every epoch is checkpointed into ``work`` (default: ``checkpoint.default_work_dir``),
+    which is deleted once the variant is written; ``resume`` continues from it.
+
+    Returns:
+        The written variant folder.
+    """
+    checkpoint = EpochCheckpoint(work or default_work_dir(out, spec.id), spec, seed=seed, data=corpus.data_record(),
+                                 resume=resume)
+    model, recorder, x_val = fit_variant(spec, corpus, seed=seed, verbose=verbose, checkpoint=checkpoint)
 
     # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.
     best = build_model(spec)
@@ -159,7 +186,9 @@ def train_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, ve
         write_json(folder / METADATA_FILE, metadata)
         (folder / CARD_FILE).write_text(render_card(metadata, recorder.history), encoding="utf-8")
 
-    return write_variant(out, spec.id, fill)
+    folder = write_variant(out, spec.id, fill)
+    checkpoint.discard()  # kept when the write fails: --resume then only evaluates and saves again
+    return folder
 
 
 def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x: np.ndarray) -> None:
@@ -168,6 +197,18 @@ def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x:
     expected, actual = trained.predict_on_batch(x), exported.predict_on_batch(x)
     if not np.allclose(expected, actual, atol=1e-5):
         raise RuntimeError(f"exported model differs from the trained one by {np.abs(expected - actual).max():.2e}")
+
+
+def use_threads(threads: int | None) -> None:
+    """Run TensorFlow with ``threads`` intra- and inter-op threads (its default when 0 or None).
+
+    Must be called before TensorFlow runs anything.
+    """
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 def _duration(seconds: float) -> str:
@@ -196,16 +237,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="TensorFlow threads (default: %(default)s; for 32-unit cells one thread per process "
                              "was faster than two on a 2-core machine; run a second process for the other core)")
     parser.add_argument("--quiet", action="store_true", help="no per-batch progress bar, one line per epoch")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue each variant from its last completed epoch, saved in its work folder")
+    parser.add_argument("--work", type=Path, metavar="DIR",
+                        help="keep each variant's per-epoch checkpoint in DIR/<variant> "
+                             "(default: OUT/../.training-work/<OUT name>/<variant>; deleted once the variant is written)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    use_threads(args.threads)
     specs = list(catalog.CATALOG) if args.all else [catalog.get(i) for i in args.variant]
     if args.skip_existing:
         done = set(read_manifest(args.out))
@@ -227,7 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         left = ", ".join(s.id for s in specs[number:]) or "nothing"
         print(f"\n[{number}/{len(specs)}] {spec.id} · {spec.recipe.epochs} epochs · elapsed {_duration(elapsed)} · after it: {left}", flush=True)
-        folder = train_variant(spec, corpus, seed=args.seed, out=args.out, verbose=2 if args.quiet else 1)
+        try:
+            folder = train_variant(spec, corpus, seed=args.seed, out=args.out, verbose=2 if args.quiet else 1,
+                                   work=args.work / spec.id if args.work else None, resume=args.resume)
+        except (CheckpointError, DiskFullError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print(f"wrote {folder}", flush=True)
     print(f"\nTrained {len(specs)} variant(s) in {_duration(time.perf_counter() - started)}.")
     return 0

@@ -14,6 +14,7 @@ to a temporary name and renamed into place, so a reader never sees half a varian
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -43,6 +44,17 @@ HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
 class ArtifactError(Exception):
     """A variant folder is missing, incomplete or corrupt; the message says which file and why."""
+
+
+class DiskFullError(OSError):
+    """The disk filled up while a variant was being saved (``errno`` is ``ENOSPC`` or ``EDQUOT``).
+
+    The message says whether the previous version was kept: a failed save replaces nothing.
+    """
+
+
+#: The errors a write gets when the file system (or the user's quota) has no room left.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 def sha256(path: Path) -> str:
@@ -95,8 +107,16 @@ class Artifact:
         Raises:
             ArtifactError: a file differs from what was recorded when the variant was saved.
         """
-        for name, expected in self.metadata.get("files", {}).items():
-            actual = sha256(self.path / name)
+        recorded = self.metadata.get("files") or {}
+        # Without a recorded sum a damaged file would pass unnoticed: every checked file needs one.
+        unrecorded = [name for name in CHECKED_FILES if name not in recorded]
+        if unrecorded:
+            raise ArtifactError(f"{self.id}: {METADATA_FILE} records no checksum for {', '.join(unrecorded)}")
+        for name, expected in recorded.items():
+            try:
+                actual = sha256(self.path / name)
+            except OSError as error:
+                raise ArtifactError(f"{self.id}: {name} is unreadable: {error.strerror or error}") from error
             if actual != expected:
                 raise ArtifactError(f"{self.id}: {name} fails its checksum (file changed or truncated)")
 
@@ -212,10 +232,14 @@ def _read_json(path: Path) -> dict:
 def write_json(path: Path, data: dict | list) -> None:
     """Write JSON atomically: a temporary file in the same folder, then ``os.replace``."""
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as file:
-        json.dump(data, file, indent=2)
-        file.write("\n")
-        file.flush()
-        os.fsync(file.fileno())
+        try:
+            json.dump(data, file, indent=2)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        except BaseException:
+            os.unlink(file.name)  # e.g. a full disk: leave no half-written temporary file behind
+            raise
     os.chmod(file.name, 0o644)
     os.replace(file.name, path)
 
@@ -229,25 +253,43 @@ def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
 
     Returns:
         The variant folder.
+
+    Raises:
+        DiskFullError: the disk filled up; the previous version (if any) is still in place.
+        ArtifactError: what ``fill`` wrote is incomplete or fails its checksums.
     """
     zoo_dir.mkdir(parents=True, exist_ok=True)
     # Only this variant's leftovers: another trainer may be writing another variant right now.
     recover(zoo_dir, variant_id)
     final = zoo_dir / variant_id
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{variant_id}-", dir=zoo_dir))
-    os.chmod(staging, 0o755)
     try:
-        fill(staging)
-        Artifact.read(staging).verify()
-        _fsync_tree(staging)
-        previous = zoo_dir / f".old-{variant_id}"
-        if final.exists():
-            os.rename(final, previous)
-        os.rename(staging, final)
-        shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    add_to_manifest(zoo_dir, variant_id)
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{variant_id}-", dir=zoo_dir))
+        os.chmod(staging, 0o755)
+        try:
+            fill(staging)
+            Artifact.read(staging).verify()
+            _fsync_tree(staging)
+            previous = zoo_dir / f".old-{variant_id}"
+            if final.exists():
+                os.rename(final, previous)
+            os.rename(staging, final)
+            shutil.rmtree(previous, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as error:
+        if error.errno not in _NO_SPACE:
+            raise
+        recover(zoo_dir, variant_id)  # puts back a previous version moved aside just before the failure
+        kept = f"the previous {variant_id} is intact" if final.exists() else f"no {variant_id} was there before"
+        raise DiskFullError(error.errno, f"no space left in {zoo_dir} while saving {variant_id}: nothing was "
+                            f"replaced ({kept}); free some space and save again") from error
+    try:
+        add_to_manifest(zoo_dir, variant_id)
+    except OSError as error:
+        if error.errno not in _NO_SPACE:
+            raise
+        raise DiskFullError(error.errno, f"no space left in {zoo_dir} to update {MANIFEST_FILE}: {variant_id} was "
+                            f"saved but is not listed yet; free some space and save again") from error
     return final
 
 
@@ -286,7 +328,10 @@ def read_manifest(zoo_dir: Path) -> list[str]:
     if not path.exists():
         return []
     manifest = _read_json(path)
-    return list(manifest.get("variants", []))
+    variants = manifest.get("variants") if isinstance(manifest, dict) else None
+    if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+        raise ArtifactError(f"{zoo_dir.name}: {MANIFEST_FILE} has no list of variant ids under \"variants\"")
+    return variants
 
 
 def add_to_manifest(zoo_dir: Path, variant_id: str) -> None:

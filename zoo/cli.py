@@ -38,7 +38,7 @@ def refusal(text: str) -> str | None:
 def cmd_list(zoo: Zoo, args: argparse.Namespace) -> int:
     rows = []
     for entry in zoo.entries():
-        if entry.artifact is None:
+        if entry.error is not None:
             rows.append({"id": entry.id, "error": entry.error})
         else:
             rows.append(entry.artifact.summary() | {"source": zoo.source, **{f"origin_{k}": v for k, v in zoo.origin.items()}})
@@ -175,6 +175,30 @@ def cmd_evaluate(zoo: Zoo, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+def cmd_benchmark(zoo: Zoo, args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .benchmark import machine_record, print_summary, run_benchmark
+    from .imdb import DataError, load_imdb
+
+    try:
+        test = load_imdb(args.data).test
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit and args.limit < len(test):
+        test = test.subset(np.sort(np.random.default_rng(0).permutation(len(test))[: args.limit]))
+    try:
+        report = {"zoo": zoo.source, **run_benchmark(zoo, test, repeats=args.repeats), **machine_record()}
+    except ArtifactError as error:
+        print(f"error: a variant is broken, so the zoo cannot be timed: {error}", file=sys.stderr)
+        return EXIT_PARTIAL
+    print_summary(report, file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(report))
+    return EXIT_OK
+
+
 REPORT_START, REPORT_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
@@ -198,11 +222,28 @@ def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .verify import verify_zoo
+
+    report = verify_zoo(zoo, load_models=args.load)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            print(problem.line())
+        broken = sum(verdict == "broken" for verdict in report.variants.values())
+        warnings = sum(problem.severity == "warning" for problem in report.problems)
+        verdict = "OK" if report.ok else "NOT OK"
+        print(f"{verdict}: {zoo.source}: {len(report.variants) - broken} of {len(report.variants)} variants pass"
+              + (f", {warnings} warning(s)" if warnings else ""))
+    return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m zoo",
         description="The SimpleRNN Zoo: recurrent sentiment classifiers for movie reviews. "
-        "List the variants of a zoo, classify text with them, or re-measure them on the IMDB test split.",
+        "List the variants of a zoo, classify text with them, re-measure them on the IMDB test split, or time them.",
         epilog="SOURCE is a zoo folder or hf://OWNER/NAME[@REVISION] on the Hugging Face Hub "
         f"(default: $ZOO_SOURCE, else the bundled zoo). Exit status: 0 all good, "
         f"{EXIT_PARTIAL} some variant is broken (the others still answered), {EXIT_USAGE} bad arguments or unreadable source.",
@@ -229,13 +270,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
     evaluate.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
 
+    benchmark = add("benchmark", "Time the zoo serving: loading, one review through every variant, the test split, memory.")
+    benchmark.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder, for the test reviews "
+                           "(default: $IMDB_DATA, else download)")
+    benchmark.add_argument("--repeats", type=int, default=100, help="reviews classified one at a time (default: %(default)s)")
+    benchmark.add_argument("--limit", type=int, help="evaluate only this many test reviews, a seeded sample (quick runs)")
+    benchmark.add_argument("--json", action="store_true", help="print the numbers as one JSON object on the last line")
+
     report = add("report", "Print the zoo's comparison table (Markdown), or write it into a README.")
     report.add_argument("--update", metavar="README", help=f"replace the text between {REPORT_START!r} and "
                         f"{REPORT_END!r} in this file instead of printing")
+
+    verify = add("verify", "Check a whole zoo: every listed variant complete, unchanged since it was saved, "
+                 "and loadable in safe mode; exit 1 if anything is wrong.")
+    verify.add_argument("--json", action="store_true", help="one JSON object: each variant's verdict and every problem")
+    verify.add_argument("--no-load", dest="load", action="store_false",
+                        help="check files and checksums only, without loading the models (faster)")
     return parser
 
 
-COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "report": cmd_report}
+COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "benchmark": cmd_benchmark,
+            "report": cmd_report, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def results_table(zoo: Zoo) -> str:
     """
     lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     for entry in zoo.entries():
-        if entry.artifact is None:
+        if entry.error is not None:
             lines.append(f"| {entry.id} | broken: {entry.error} |" + " |" * (len(TABLE_COLUMNS) - 2))
             continue
         row = entry.artifact.summary()

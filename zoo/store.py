@@ -12,7 +12,7 @@ import numpy as np
 
 from .artifact import CHECKED_FILES, Artifact, ArtifactError, read_manifest
 from .inference import probabilities, reading_model
-from .text import Vocabulary
+from .text import Vocabulary, pad, tokenize
 
 BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
 ZOO_SOURCE_ENV = "ZOO_SOURCE"
@@ -33,7 +33,12 @@ class VariantNotFoundError(ZooError):
 
 @dataclass(frozen=True)
 class Entry:
-    """A variant the manifest lists: its artifact, or why it cannot be read."""
+    """A variant the manifest lists: its artifact when it could be read, and why the variant
+    cannot be used (``error``; None when it is sound).
+
+    A variant whose files fail their checksums keeps its artifact (its metadata is readable)
+    and has an error; one that cannot be read at all has only an error.
+    """
 
     id: str
     artifact: Artifact | None = None
@@ -74,9 +79,16 @@ class Zoo:
                     entries.append(Entry(variant_id, error=self.problems[variant_id]))
                     continue
                 try:
-                    entries.append(Entry(variant_id, artifact=Artifact.read(self.path / variant_id)))
+                    artifact = Artifact.read(self.path / variant_id)
                 except ArtifactError as error:
                     entries.append(Entry(variant_id, error=str(error)))
+                    continue
+                try:
+                    # A few milliseconds per variant, so a damaged file shows as broken right away.
+                    artifact.verify()
+                    entries.append(Entry(variant_id, artifact=artifact))
+                except ArtifactError as error:
+                    entries.append(Entry(variant_id, artifact=artifact, error=str(error)))
             self._entries = entries
         return self._entries
 
@@ -85,21 +97,24 @@ class Zoo:
         return [entry.id for entry in self.entries()]
 
     def artifacts(self) -> list[Artifact]:
-        """The readable variants."""
-        return [entry.artifact for entry in self.entries() if entry.artifact is not None]
+        """The sound variants."""
+        return [entry.artifact for entry in self.entries() if entry.error is None]
 
     def artifact(self, variant_id: str) -> Artifact:
         """Raises ``KeyError`` for an id the zoo does not list, ``ArtifactError`` for a broken one."""
         for entry in self.entries():
             if entry.id == variant_id:
-                if entry.artifact is None:
+                if entry.error is not None:
                     raise ArtifactError(entry.error)
                 return entry.artifact
         raise KeyError(f"{self.source} has no variant {variant_id!r}; it has: {', '.join(self.ids) or 'none'}")
 
     def vocabulary(self, variant_id: str) -> Vocabulary:
+        """The variant's vocabulary; variants whose vocabularies are equal share one object."""
         if variant_id not in self._vocabularies:
-            self._vocabularies[variant_id] = self.artifact(variant_id).vocabulary()
+            vocabulary = self.artifact(variant_id).vocabulary()
+            same = (v for v in self._vocabularies.values() if v == vocabulary)
+            self._vocabularies[variant_id] = next(same, vocabulary)
         return self._vocabularies[variant_id]
 
     def model(self, variant_id: str):
@@ -124,11 +139,21 @@ class Zoo:
         probabilities, so one broken artifact never hides the others' answers.
         """
         results: dict[str, np.ndarray | ArtifactError] = {}
+        # Vocabulary.encode, shared: the texts are split into words once, looked up once per
+        # vocabulary and padded once per (vocabulary, maxlen), whatever the number of variants.
+        words = [tokenize(text) for text in texts]
+        sequences: dict[int, list[list[int]]] = {}
+        rows: dict[tuple[int, int], np.ndarray] = {}
         for variant_id in variant_ids or self.ids:
             try:
-                spec = self.artifact(variant_id).spec
-                x = self.vocabulary(variant_id).encode(texts, spec.maxlen)
-                results[variant_id] = probabilities(self.model(variant_id), x)
+                maxlen = self.artifact(variant_id).spec.maxlen
+                vocabulary = self.vocabulary(variant_id)
+                key = id(vocabulary)
+                if key not in sequences:
+                    sequences[key] = [vocabulary.lookup(w) for w in words]
+                if (key, maxlen) not in rows:
+                    rows[key, maxlen] = pad(sequences[key], maxlen)
+                results[variant_id] = probabilities(self.model(variant_id), rows[key, maxlen])
             except ArtifactError as error:
                 results[variant_id] = error
         return results
@@ -161,8 +186,12 @@ def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str]
     if not path.is_dir():
         raise ZooError(f"no zoo folder at {path}")
     kind = "bundled" if path.resolve() == BUNDLED_ZOO else "local"
+    try:
+        listed = read_manifest(path)
+    except ArtifactError as error:
+        raise ZooError(f"cannot read the zoo's manifest: {error}") from error
     if variants:
-        check_variants(source, read_manifest(path), variants)
+        check_variants(source, listed, variants)
     return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())},
                variants=tuple(variants) if variants else None)
 

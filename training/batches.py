@@ -1,0 +1,101 @@
+"""Training batches of reviews of similar length, each cut to the width its longest review needs.
+
+The seed pads every review to ``maxlen`` and runs the recurrent loop over all ``maxlen``
+steps, though the median review is far shorter (at ``maxlen`` 500, half the steps of an
+epoch are padding). Here each epoch shuffles the reviews, sorts them by length within
+windows of ``SORT_WINDOW_BATCHES`` batches, cuts the windows into batches of the recipe's
+size and shuffles the batches. A batch holds the seed's pre-padded, pre-truncated rows with
+their leading all-padding columns dropped: its last ``width`` columns, where ``width`` is its
+longest review rounded up to a multiple of ``WIDTH_STEP`` (so that the compiled training step
+meets a handful of shapes, not one per batch).
+
+Inside a batch the seed's semantics hold: the last ``maxlen`` words, padded at the front. With
+a masked embedding (``mask_zero``) a row computes exactly what it computes at full width; without
+a mask, a short review is preceded by fewer padding steps than in the seed; what that does
+to validation accuracy is what ``python -m training.benchmark`` compares with the seed's run.
+Validation and serving always read full ``maxlen`` rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.crops import random_windows
+from zoo.catalog import Recipe
+from zoo.text import pad
+
+#: Batch widths are multiples of this many steps (or ``maxlen``): at ``maxlen`` 500, ten shapes.
+WIDTH_STEP = 50
+#: Reviews are sorted by length within windows of this many batches: batches of near-equal
+#: lengths, while which reviews share a batch still changes from epoch to epoch.
+SORT_WINDOW_BATCHES = 32
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+    """Group rows into batches of similar length, in random order.
+
+    Every row is in exactly one batch, and all batches but one hold ``batch_size`` rows, so an
+    epoch has as many batches as the seed's. The short one keeps all ``maxlen`` columns.
+
+    Args:
+        lengths: the number of words of each row (counted up to ``maxlen``).
+
+    Returns:
+        ``(rows, width)`` per batch: the row indices, and the number of trailing columns of the
+        ``maxlen``-padded rows the batch keeps (at least the longest row's length).
+    """
+    lengths = np.minimum(lengths, maxlen)
+    order = rng.permutation(len(lengths))
+    window = batch_size * SORT_WINDOW_BATCHES
+    batches = []
+    for start in range(0, len(order), window):
+        part = order[start : start + window]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    # The one short batch always reads full rows: a short batch of a new width each epoch
+    # would be a new shape to compile each epoch.
+    widths = [
+        min(maxlen, max(1, -(-int(lengths[rows].max()) // WIDTH_STEP)) * WIDTH_STEP) if len(rows) == batch_size else maxlen
+        for rows in batches
+    ]
+    return [(batches[i], widths[i]) for i in rng.permutation(len(batches))]
+
+
+class ReviewBatches:
+    """A fresh epoch of length batches on every iteration, as ``(x, y)`` NumPy pairs.
+
+    With the recipe's ``crop_fraction``, each epoch also holds a random word window of that
+    fraction of the reviews (see ``training.crops``), labelled as its review.
+    """
+
+    def __init__(self, sequences: list[list[int]], labels: np.ndarray, maxlen: int, recipe: Recipe, seed: int):
+        self.sequences, self.labels, self.maxlen = sequences, labels, maxlen
+        self.batch_size, self.crop_fraction = recipe.batch_size, recipe.crop_fraction
+        self.padded = pad(sequences, maxlen)
+        self.lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        rows = len(self.sequences) + int(len(self.sequences) * self.crop_fraction)
+        return -(-rows // self.batch_size)
+
+    def __iter__(self):
+        x, y, lengths = self.padded, self.labels, self.lengths
+        if self.crop_fraction:
+            windows, chosen = random_windows(self.sequences, self.crop_fraction, self.rng)
+            x = np.concatenate([x, pad(windows, self.maxlen)])
+            y = np.concatenate([y, y[chosen]])
+            lengths = np.concatenate([lengths, [len(w) for w in windows]])
+        for rows, width in length_batches(lengths, self.batch_size, self.maxlen, self.rng):
+            yield x[rows, self.maxlen - width :], y[rows]
+
+    def dataset(self):
+        """A ``tf.data.Dataset`` over the epochs, for ``model.fit`` (each pass is a new epoch)."""
+        import tensorflow as tf
+
+        signature = (
+            tf.TensorSpec(shape=(None, None), dtype=tf.int32),
+            tf.TensorSpec(shape=(None,), dtype=tf.as_dtype(self.labels.dtype)),
+        )
+        data = tf.data.Dataset.from_generator(lambda: iter(self), output_signature=signature)
+        return data.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)

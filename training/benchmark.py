@@ -1,0 +1,205 @@
+"""Time the project's training pipeline against the seed's recipe, on the same reviews.
+
+    python -m training.benchmark --data ../shared/data/aclImdb_v1.tar.gz --epochs 3 --json
+    python -m training.benchmark --variant simplernn-1x32-len500 --variant simplernn-2x32-len500 --json
+
+For each variant, in one process:
+
+1. the naive reference, the seed's code as a user types it: ``pad_sequences`` to ``maxlen``,
+   the layer-by-layer model (``build_model``), ``rmsprop``, and
+   ``fit(x, y, batch_size=128, validation_split=0.2)``; ``x`` is the 25,000 training reviews
+   encoded with the zoo's vocabulary, the validation reviews last, so that both runs validate
+   on the same 5,000 reviews;
+2. the project's pipeline, exactly as ``python -m training.train`` trains
+   (``training.train.fit_variant``).
+
+Both train for ``--epochs`` epochs from the same seed. An epoch's time includes its validation.
+``*_epoch_s`` is the mean of the epochs after the first (which also traces and compiles), and
+``speedup`` is their ratio. The last line printed is a JSON object: the first variant's numbers
+at the top level, every variant's under ``variants``, with the machine, the library versions
+and the TensorFlow threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import replace
+
+import keras
+import numpy as np
+
+from training.model import build_model
+from training.train import Corpus, fit_variant, use_threads
+from zoo import catalog
+from zoo.catalog import VariantSpec
+from zoo.imdb import DataError, load_imdb
+
+DEFAULT_VARIANT = "simplernn-1x32-len500"
+DEFAULT_EPOCHS = 3
+
+
+def naive_fit(spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 0) -> dict[str, list[float]]:
+    """The seed's recipe on ``corpus``: returns per-epoch ``seconds`` and ``val_accuracy``."""
+    keras.utils.set_random_seed(seed)
+    x = keras.utils.pad_sequences(corpus.train_sequences + corpus.validation_sequences, maxlen=spec.maxlen)
+    y = np.concatenate([corpus.train.labels, corpus.validation.labels])
+    model = build_model(spec)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    timer = EpochTimer()
+    history = model.fit(x, y, epochs=spec.recipe.epochs, batch_size=128, validation_split=0.2,
+                        callbacks=[timer], verbose=verbose)
+    return {"seconds": timer.seconds, "val_accuracy": [round(float(a), 5) for a in history.history["val_accuracy"]]}
+
+
+def pipeline_fit(spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 0) -> dict[str, list[float]]:
+    """``training.train``'s pipeline on ``corpus``: returns per-epoch ``seconds`` and ``val_accuracy``."""
+    _, recorder, _ = fit_variant(spec, corpus, seed=seed, verbose=verbose)
+    return {"seconds": recorder.history["seconds"], "val_accuracy": recorder.history["val_accuracy"]}
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of every epoch, its validation included."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(round(time.perf_counter() - self.started, 3))
+
+
+def summarize(name: str, run: dict[str, list[float]]) -> dict:
+    """``{name}_epoch_s`` (mean after the first epoch, or the only one), first epoch, total, accuracy."""
+    seconds = run["seconds"]
+    steady = seconds[1:] or seconds
+    return {
+        f"{name}_epoch_s": round(float(np.mean(steady)), 3),
+        f"{name}_first_epoch_s": seconds[0],
+        f"{name}_total_s": round(float(sum(seconds)), 3),
+        f"{name}_epoch_seconds": seconds,
+        f"{name}_val_accuracy": run["val_accuracy"][-1],
+        f"{name}_val_accuracy_history": run["val_accuracy"],
+    }
+
+
+def benchmark_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 0) -> dict:
+    """Train ``spec`` the naive way, then the pipeline's way, and compare."""
+    print(f"{spec.id}: naive reference, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
+    naive = summarize("naive", naive_fit(spec, corpus, seed=seed, verbose=verbose))
+    print(f"{spec.id}: pipeline, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
+    pipeline = summarize("pipeline", pipeline_fit(spec, corpus, seed=seed, verbose=verbose))
+    result = {
+        "variant": spec.id,
+        "epochs": spec.recipe.epochs,
+        "speedup": round(naive["naive_epoch_s"] / pipeline["pipeline_epoch_s"], 2),
+        "speedup_first_epoch": round(naive["naive_first_epoch_s"] / pipeline["pipeline_first_epoch_s"], 2),
+        "speedup_total": round(naive["naive_total_s"] / pipeline["pipeline_total_s"], 2),
+        "val_accuracy_difference_pp": round(100 * (pipeline["pipeline_val_accuracy"] - naive["naive_val_accuracy"]), 2),
+        **naive,
+        **pipeline,
+    }
+    print(f"{spec.id}: naive {result['naive_epoch_s']:.2f} s/epoch (val acc {result['naive_val_accuracy']:.4f}), "
+          f"pipeline {result['pipeline_epoch_s']:.2f} s/epoch (val acc {result['pipeline_val_accuracy']:.4f}): "
+          f"speedup {result['speedup']:.2f}x", file=sys.stderr, flush=True)
+    return result
+
+
+def machine_record(threads: int | None) -> dict:
+    """The machine, the library versions and the TensorFlow threads, for the record."""
+    import tensorflow as tf
+
+    return {
+        "machine": {
+            "cpu": cpu_model(),
+            "cores": os.cpu_count(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+            if hasattr(os, "sysconf") else None,
+            "platform": platform.platform(),
+            "load_average": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        },
+        "libraries": {"python": platform.python_version(), "tensorflow": tf.__version__,
+                      "keras": keras.__version__, "numpy": np.__version__},
+        "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                    "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+                    "requested": threads or "TensorFlow default"},
+    }
+
+
+def cpu_model() -> str:
+    """The processor's name (``/proc/cpuinfo`` on Linux, else what ``platform`` knows)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m training.benchmark",
+        description="Time the training pipeline against the seed's recipe (pad_sequences + fit) on the same reviews.",
+    )
+    parser.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA, else download)")
+    parser.add_argument("--variant", action="append", metavar="ID", choices=list(catalog.BY_ID),
+                        help=f"variant to time (repeatable; default: {DEFAULT_VARIANT})")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run (default: %(default)s)")
+    parser.add_argument("--limit", type=int, help="use only this many training reviews (quick runs)")
+    parser.add_argument("--seed", type=int, default=1337, help="random seed of both runs (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="TensorFlow threads for both runs (default: %(default)s, as training.train)")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object on the last line")
+    parser.add_argument("--verbose", action="store_true", help="Keras progress lines while training")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    use_threads(args.threads)
+    if args.epochs < 1:
+        print("error: --epochs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        imdb = load_imdb(args.data)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    corpus = Corpus.prepare(imdb, catalog.NUM_WORDS, args.limit)
+    started = time.perf_counter()
+    results = []
+    for variant_id in args.variant or [DEFAULT_VARIANT]:
+        spec = catalog.get(variant_id)
+        spec = replace(spec, recipe=replace(spec.recipe, epochs=args.epochs, patience=None))
+        results.append(benchmark_variant(spec, corpus, seed=args.seed, verbose=2 if args.verbose else 0))
+    report = {
+        **results[0],
+        "variants": results,
+        "data": {"train_reviews": len(corpus.train), "validation_reviews": len(corpus.validation),
+                 "limit": args.limit, "fingerprint": imdb.fingerprint},
+        "benchmark_s": round(time.perf_counter() - started, 1),
+        **machine_record(args.threads),
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{'variant':<28}{'naive s/epoch':>15}{'pipeline s/epoch':>18}{'speedup':>9}{'naive val':>11}{'pipeline val':>14}")
+        for r in results:
+            print(f"{r['variant']:<28}{r['naive_epoch_s']:>15.2f}{r['pipeline_epoch_s']:>18.2f}{r['speedup']:>8.2f}x"
+                  f"{r['naive_val_accuracy']:>11.4f}{r['pipeline_val_accuracy']:>14.4f}")
+        print(f"{report['machine']['cpu']}, {report['machine']['cores']} cores, threads {report['threads']['intra_op']}; "
+              f"TensorFlow {report['libraries']['tensorflow']}, Keras {report['libraries']['keras']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

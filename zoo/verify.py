@@ -1,0 +1,142 @@
+"""Checking a whole zoo before it is served or published: ``python -m zoo verify``.
+
+Every variant the manifest lists must be present and complete, its JSON readable, its
+files equal to the checksums recorded when it was saved, and its model loadable with
+``safe_mode=True`` and answering a text. Folders the manifest does not list, and what
+an interrupted save left behind, are reported as warnings: they are never served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .artifact import HISTORY_KEYS, MANIFEST_FILE, Artifact, ArtifactError, read_manifest
+from .store import Zoo
+
+ERROR, WARNING = "error", "warning"
+#: A text every variant must answer with a probability, as a last check that the model runs.
+PROBE_TEXT = "A wonderful film, I loved it."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a zoo, in words a person can act on."""
+
+    severity: str
+    subject: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.severity.upper()}  {self.subject}: {self.message}"
+
+
+@dataclass
+class Report:
+    """What ``verify`` found: each listed variant's verdict, and every problem."""
+
+    source: str
+    variants: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not any(p.severity == ERROR for p in self.problems)
+
+    def add(self, severity: str, subject: str, message: str) -> None:
+        self.problems.append(Problem(severity, subject, message))
+        if subject in self.variants and severity == ERROR:
+            self.variants[subject] = "broken"
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "ok": self.ok, "variants": self.variants,
+                "problems": [asdict(p) for p in self.problems]}
+
+
+def verify_zoo(zoo: Zoo, *, load_models: bool = True) -> Report:
+    """Check every variant the zoo's manifest lists, and what else lies in its folder.
+
+    Args:
+        zoo: an open zoo (its folder is read again from disk).
+        load_models: also load each model with ``safe_mode=True`` and run it on one text
+            (about a second per variant; without it only files and checksums are checked).
+    """
+    report = Report(zoo.source)
+    if not (zoo.path / MANIFEST_FILE).is_file():
+        report.add(ERROR, "zoo", f"no {MANIFEST_FILE} in {zoo.path}: not a zoo folder, or nothing was saved "
+                   "into it yet (python -m training.train --out FOLDER writes one)")
+    try:
+        listed = read_manifest(zoo.path)
+    except ArtifactError as error:
+        report.add(ERROR, "zoo", f"{error}; every variant is unreachable until it is fixed")
+        listed = []
+    for variant_id in listed:
+        if zoo.variants is not None and variant_id not in zoo.variants:
+            continue
+        report.variants[variant_id] = "ok"
+        _check_variant(zoo, variant_id, report, load_models)
+    _check_folder(zoo, listed, report)
+    return report
+
+
+def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool) -> None:
+    if variant_id in zoo.problems:
+        report.add(ERROR, variant_id, zoo.problems[variant_id])
+        return
+    folder = zoo.path / variant_id
+    if not folder.is_dir():
+        report.add(ERROR, variant_id, f"variant folder {folder} is missing though {MANIFEST_FILE} lists it: "
+                   "train it again, or copy the folder back")
+        return
+    try:
+        artifact = Artifact.read(folder)
+        artifact.verify()
+    except ArtifactError as error:
+        report.add(ERROR, variant_id, f"{_without_prefix(str(error), variant_id)}: train it again or restore the folder "
+                   "from a good copy (e.g. the Hub)")
+        return
+    if artifact.id != variant_id:
+        report.add(ERROR, variant_id, f"its metadata.json describes {artifact.id!r}: the folder holds another variant")
+    lengths = {key: len(artifact.history[key]) for key in HISTORY_KEYS}
+    if len(set(lengths.values())) != 1 or not 1 <= artifact.metadata.get("best_epoch", 0) <= lengths["loss"]:
+        report.add(ERROR, variant_id, f"history.json epochs per metric {lengths} do not agree with each other "
+                   f"or with best epoch {artifact.metadata.get('best_epoch')}")
+    if not load_models:
+        return
+    try:
+        model = artifact.load_model()
+        x = artifact.vocabulary().encode([PROBE_TEXT], artifact.spec.maxlen)
+        p = float(np.asarray(model.predict_on_batch(x)).reshape(-1)[0])
+    except ArtifactError as error:
+        report.add(ERROR, variant_id, _without_prefix(str(error), variant_id))
+        return
+    if not 0.0 <= p <= 1.0:  # also catches NaN
+        report.add(ERROR, variant_id, f"the model loads but answers {p} for a test text: its weights are damaged")
+
+
+def _check_folder(zoo: Zoo, listed: list[str], report: Report) -> None:
+    """Warn about folders that are not served: unlisted ones, and leftovers of interrupted saves."""
+    for path in sorted(zoo.path.iterdir()):
+        if not path.is_dir():
+            continue
+        name = path.name
+        if name.startswith(".tmp-"):
+            report.add(WARNING, name, "an unfinished save (killed or failed); never served. The next save of that "
+                       "variant removes it, or delete it")
+        elif name.startswith(".old-"):
+            variant_id = name.removeprefix(".old-")
+            if (zoo.path / variant_id).exists():
+                report.add(WARNING, name, f"the previous {variant_id}, left by an interrupted save; delete it")
+            else:
+                report.add(ERROR, name, f"{variant_id} was moved aside by an interrupted save and its replacement "
+                           f"never arrived: rename {name} back to {variant_id}")
+        elif not name.startswith(".") and name not in listed:
+            report.add(WARNING, name, f"a folder {MANIFEST_FILE} does not list, so it is not served; save it again "
+                       "with python -m training.train to list it, or delete it")
+
+
+def _without_prefix(message: str, variant_id: str) -> str:
+    """ArtifactError messages start with the variant id; the report already names it."""
+    return message.removeprefix(f"{variant_id}: ")
