@@ -13,9 +13,8 @@ DATASET = "stanfordnlp/imdb"
 TAGS = ("keras", "text-classification", "sentiment-analysis", "imdb", "rnn")
 
 
-def card_metadata(metadata: dict) -> dict:
-    """The YAML header the Hugging Face Hub reads: library, dataset, metrics, model-index."""
-    spec = VariantSpec.from_dict(metadata["spec"])
+def hub_header(tags: list[str], model_index: list[dict]) -> dict:
+    """The YAML header the Hugging Face Hub reads: library, dataset, metrics, tags, model-index."""
     return {
         "library_name": "keras",
         "license": "mit",
@@ -23,20 +22,29 @@ def card_metadata(metadata: dict) -> dict:
         "pipeline_tag": "text-classification",
         "datasets": [DATASET],
         "metrics": ["accuracy"],
-        "tags": [*TAGS, spec.cell.lower()],
-        "model-index": [
+        "tags": tags,
+        "model-index": model_index,
+    }
+
+
+def model_index_entry(variant_id: str, test_accuracy: float) -> dict:
+    """One ``model-index`` entry: a variant's accuracy on the IMDB test split."""
+    return {
+        "name": variant_id,
+        "results": [
             {
-                "name": metadata["id"],
-                "results": [
-                    {
-                        "task": {"type": "text-classification", "name": "Sentiment analysis"},
-                        "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
-                        "metrics": [{"type": "accuracy", "value": metadata["test_accuracy"], "name": "Test accuracy"}],
-                    }
-                ],
+                "task": {"type": "text-classification", "name": "Sentiment analysis"},
+                "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
+                "metrics": [{"type": "accuracy", "value": test_accuracy, "name": "Test accuracy"}],
             }
         ],
     }
+
+
+def card_metadata(metadata: dict) -> dict:
+    """The YAML header of a variant's model card."""
+    spec = VariantSpec.from_dict(metadata["spec"])
+    return hub_header([*TAGS, spec.cell.lower()], [model_index_entry(metadata["id"], metadata["test_accuracy"])])
 
 
 def render_card(metadata: dict, history: dict) -> str:

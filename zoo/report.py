@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from .card import DATASET, TAGS
+from .card import TAGS, hub_header, model_index_entry
 from .evaluation import SHORT_TEXT_KINDS
 from .store import Zoo
 
@@ -55,29 +55,10 @@ def zoo_card_metadata(zoo: Zoo) -> dict:
     """The YAML header of the zoo card: library, dataset, tags, and each variant's test accuracy."""
     artifacts = zoo.artifacts()
     cells = sorted({artifact.spec.cell.lower() for artifact in artifacts})
-    return {
-        "library_name": "keras",
-        "license": "mit",
-        "language": ["en"],
-        "pipeline_tag": "text-classification",
-        "datasets": [DATASET],
-        "metrics": ["accuracy"],
-        "tags": [*TAGS, *cells, "model-zoo"],
-        "model-index": [
-            {
-                "name": artifact.id,
-                "results": [
-                    {
-                        "task": {"type": "text-classification", "name": "Sentiment analysis"},
-                        "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
-                        "metrics": [{"type": "accuracy", "value": artifact.metadata["test_accuracy"],
-                                     "name": "Test accuracy"}],
-                    }
-                ],
-            }
-            for artifact in artifacts
-        ],
-    }
+    return hub_header(
+        [*TAGS, *cells, "model-zoo"],
+        [model_index_entry(artifact.id, artifact.metadata["test_accuracy"]) for artifact in artifacts],
+    )
 
 
 def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
