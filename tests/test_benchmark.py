@@ -20,6 +20,8 @@ from zoo.text import PAD_INDEX, pad
 
 SEED_SPEC = catalog.get("simplernn-1x32-len100")
 TUNED_SPEC = catalog.get("simplernn-1x32-len300-tuned")
+#: A masked recipe without crops: the recipes that read length batches.
+MASKED_RECIPE = replace(TUNED_SPEC.recipe, crop_fraction=0.0)
 
 
 def toy_sequences(n: int, maxlen: int, seed: int = 0) -> list[list[int]]:
@@ -40,7 +42,7 @@ def test_a_length_batch_is_the_seeds_padded_rows_without_their_all_padding_colum
     sequences = toy_sequences(700, maxlen)
     full = pad(sequences, maxlen)
     # Labels that name their row, so that each batch says which reviews it holds.
-    batches = ReviewBatches(sequences, np.arange(len(sequences)), maxlen, SEED_SPEC.recipe, seed=3)
+    batches = ReviewBatches(sequences, np.arange(len(sequences)), maxlen, MASKED_RECIPE, seed=3)
     seen = []
     for x, rows in epoch_rows(batches):
         width = x.shape[1]
@@ -57,7 +59,7 @@ def test_a_length_batch_is_the_seeds_padded_rows_without_their_all_padding_colum
 
 def test_an_epoch_has_the_seeds_batches_and_the_next_epoch_new_ones():
     sequences = toy_sequences(1000, 250)  # 0 to 500 words
-    batches = ReviewBatches(sequences, np.arange(len(sequences)), 500, SEED_SPEC.recipe, seed=3)
+    batches = ReviewBatches(sequences, np.arange(len(sequences)), 500, MASKED_RECIPE, seed=3)
     first, second = epoch_rows(batches), epoch_rows(batches)
     sizes = sorted(len(rows) for _, rows in first)
     assert len(first) == len(batches) == -(-1000 // 128)
@@ -65,6 +67,17 @@ def test_an_epoch_has_the_seeds_batches_and_the_next_epoch_new_ones():
     assert [rows.tolist() for _, rows in first] != [rows.tolist() for _, rows in second]
     # Sorting by length within windows: far less padding than the seed's maxlen per row.
     assert sum(x.size for x, _ in first) < 0.7 * 1000 * 500
+
+
+def test_the_seed_recipe_reads_full_rows_as_the_seed_does():
+    sequences = toy_sequences(300, SEED_SPEC.maxlen)
+    full = pad(sequences, SEED_SPEC.maxlen)
+    batches = ReviewBatches(sequences, np.arange(len(sequences)), SEED_SPEC.maxlen, SEED_SPEC.recipe, seed=3)
+    seen = []
+    for x, rows in epoch_rows(batches):
+        np.testing.assert_array_equal(x, full[rows])
+        seen.extend(rows)
+    assert sorted(seen) == list(range(len(sequences)))
 
 
 def test_length_batches_are_reproducible_from_the_seed():
