@@ -1,0 +1,46 @@
+"""The bundled zoo: every catalog variant, trained, small, and what the README says it is."""
+
+from __future__ import annotations
+
+import zipfile
+
+from zoo import catalog
+from zoo.artifact import MODEL_FILE
+from zoo.cli import REPORT_END, REPORT_START
+from zoo.report import results_table
+from zoo.store import BUNDLED_ZOO, open_zoo
+from tests.conftest import REPO
+
+MAX_BUNDLE_BYTES = 25 * 1000 * 1000
+
+
+def test_the_bundled_zoo_holds_every_catalog_variant_in_catalog_order():
+    zoo = open_zoo(BUNDLED_ZOO)
+    assert zoo.ids == [spec.id for spec in catalog.CATALOG]
+    for artifact in zoo.artifacts():
+        artifact.verify()
+        assert artifact.spec == catalog.get(artifact.id)
+
+
+def test_the_bundled_zoo_is_small_and_ships_no_optimizer_state():
+    size = sum(path.stat().st_size for path in BUNDLED_ZOO.rglob("*") if path.is_file())
+    assert size < MAX_BUNDLE_BYTES
+    for variant in open_zoo(BUNDLED_ZOO).ids:
+        names = zipfile.ZipFile(BUNDLED_ZOO / variant / MODEL_FILE).namelist()
+        assert "model.weights.h5" in names
+        with zipfile.ZipFile(BUNDLED_ZOO / variant / MODEL_FILE) as archive:
+            assert b"optimizer" not in archive.read("model.weights.h5")
+
+
+def test_the_bundled_zoo_meets_the_accuracy_floors():
+    rows = {artifact.id: artifact.metadata for artifact in open_zoo(BUNDLED_ZOO).artifacts()}
+    seed_simplernn = [m["test_accuracy"] for vid, m in rows.items() if vid.startswith("simplernn") and "tuned" not in vid]
+    assert max(seed_simplernn) >= 0.85
+    assert rows["simplernn-1x32-len300-tuned"]["test_accuracy"] >= 0.87
+    assert rows["lstm-1x32-len500"]["test_accuracy"] >= 0.87
+
+
+def test_the_readme_table_is_the_one_the_artifacts_generate():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split(REPORT_START, 1)[1].split(REPORT_END, 1)[0].strip()
+    assert shown == results_table(open_zoo(BUNDLED_ZOO)).strip()
