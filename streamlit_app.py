@@ -53,7 +53,7 @@ def variant_table(source: str) -> pd.DataFrame:
     """One row per variant: its spec and recorded metrics, or the error that makes it unreadable."""
     rows = []
     for entry in open_zoo(source)[0].entries():
-        if entry.artifact is None:
+        if entry.error is not None:
             rows.append({"id": entry.id, "error": entry.error})
             continue
         row = entry.artifact.summary()

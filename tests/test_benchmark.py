@@ -151,7 +151,8 @@ def test_training_benchmark_prints_the_comparison_as_json(tiny_corpus):
         assert len(seconds) == 2 and report[f"{run_name}_epoch_s"] == seconds[1]
         assert len(report[f"{run_name}_val_accuracy_history"]) == 2
         assert 0 <= report[f"{run_name}_val_accuracy"] <= 1
-    assert report["speedup"] == pytest.approx(report["naive_epoch_s"] / report["pipeline_epoch_s"], rel=0.01)
+    # The speedup is printed to two decimals.
+    assert report["speedup"] == pytest.approx(report["naive_epoch_s"] / report["pipeline_epoch_s"], abs=0.006)
     assert report["data"]["validation_reviews"] == 24 and report["data"]["train_reviews"] == 96
     assert report["machine"]["cores"] >= 1 and report["machine"]["cpu"]
     assert report["libraries"]["keras"].startswith("3.") and report["threads"]["intra_op"] == 1

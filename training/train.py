@@ -272,8 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             folder = train_variant(spec, corpus, seed=args.seed, out=args.out, verbose=2 if args.quiet else 1,
                                    work=args.work / spec.id if args.work else None, resume=args.resume)
-        except (CheckpointError, DiskFullError) as error:
+        except CheckpointError as error:
             print(f"error: {error}", file=sys.stderr)
+            return 1
+        except DiskFullError as error:
+            print(f"error: {error}\nThe last checkpoint is kept: once there is space, the same command with --resume "
+                  "continues from it instead of starting over.", file=sys.stderr)
             return 1
         print(f"wrote {folder}", flush=True)
     print(f"\nTrained {len(specs)} variant(s) in {_duration(time.perf_counter() - started)}.")
