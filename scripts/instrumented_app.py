@@ -1,0 +1,80 @@
+"""``streamlit run`` with counters, for the load and soak scripts.
+
+    ZOO_COUNTERS=/tmp/counters.json python scripts/instrumented_app.py streamlit_app.py --server.port 8599
+
+Runs the app exactly as ``streamlit run`` does, in this process, after wrapping three
+functions so that the scripts can see what the server does between two requests:
+
+- ``model_loads``: ``Artifact.load_model`` calls (a model read from disk);
+- ``reading_models``: reading models built (``zoo.store.reading_model``);
+- ``graph_builds``: Python executions of ``keras.layers.Dense.call``. Every variant ends in
+  one Dense layer, and a compiled Keras step runs its Python code only while it is traced, so
+  this counts each model built and each ``tf.function`` (re)trace. Steady serving keeps it flat.
+
+The counts are written to ``$ZOO_COUNTERS`` (JSON) whenever they change.
+
+With ``ZOO_KEEP_KERAS_STATE=1`` (a measurement, not what the app does), Streamlit's
+per-rerun ``keras.backend.clear_session()`` is skipped: after every script run Streamlit
+clears Keras' global state, TensorFlow's kernel cache and runs a full garbage collection,
+which the next prediction pays for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+COUNTS = {"model_loads": 0, "reading_models": 0, "graph_builds": 0}
+_lock = threading.Lock()
+
+
+def _bump(key: str) -> None:
+    with _lock:
+        COUNTS[key] += 1
+        _write()
+
+
+def _write() -> None:
+    path = Path(os.environ["ZOO_COUNTERS"])
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(COUNTS))
+    os.replace(temporary, path)
+
+
+def _counting(function, key: str):
+    def wrapper(*args, **kwargs):
+        _bump(key)
+        return function(*args, **kwargs)
+
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+def install() -> None:
+    import keras
+
+    import zoo.store
+    from zoo.artifact import Artifact
+
+    Artifact.load_model = _counting(Artifact.load_model, "model_loads")
+    zoo.store.reading_model = _counting(zoo.store.reading_model, "reading_models")
+    keras.layers.Dense.call = _counting(keras.layers.Dense.call, "graph_builds")
+    if os.environ.get("ZOO_KEEP_KERAS_STATE") == "1":
+        from streamlit.runtime.scriptrunner import script_runner
+
+        script_runner._clean_problem_modules = lambda: None
+
+
+if __name__ == "__main__":
+    install()
+    _write()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", *sys.argv[1:]]
+    sys.exit(cli.main())
