@@ -69,15 +69,15 @@ def test_an_epoch_has_the_seeds_batches_and_the_next_epoch_new_ones():
     assert sum(x.size for x, _ in first) < 0.7 * 1000 * 500
 
 
-def test_the_seed_recipe_reads_full_rows_as_the_seed_does():
-    sequences = toy_sequences(300, SEED_SPEC.maxlen)
+def test_the_seed_recipe_reads_length_batches_too():
+    sequences = toy_sequences(600, SEED_SPEC.maxlen // 2)  # 0 to 100 words
     full = pad(sequences, SEED_SPEC.maxlen)
     batches = ReviewBatches(sequences, np.arange(len(sequences)), SEED_SPEC.maxlen, SEED_SPEC.recipe, seed=3)
-    seen = []
+    widths = set()
     for x, rows in epoch_rows(batches):
-        np.testing.assert_array_equal(x, full[rows])
-        seen.extend(rows)
-    assert sorted(seen) == list(range(len(sequences)))
+        np.testing.assert_array_equal(x, full[rows, SEED_SPEC.maxlen - x.shape[1] :])
+        widths.add(x.shape[1])
+    assert len(widths) > 1
 
 
 def test_length_batches_are_reproducible_from_the_seed():
@@ -100,19 +100,30 @@ def test_crop_windows_join_the_epoch_as_extra_rows():
     assert np.all(counts >= 1) and counts.sum() - len(sequences) == extra
 
 
-def test_a_masked_model_reads_a_length_batch_exactly_as_the_full_rows():
-    from training.model import build_training_model
+@pytest.mark.parametrize("variant_id", ["simplernn-1x32-len300-tuned", "simplernn-1x32-len100", "simplernn-4x32-len100",
+                                        "lstm-1x32-len500", "gru-1x32-len500"])
+def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_reads_full_rows(variant_id):
+    """Masked or not (the unmasked ones start from the state the dropped padding leads to)."""
+    from training.model import build_model, build_training_model
 
-    spec = TUNED_SPEC
-    assert spec.recipe.mask_zero
+    spec = catalog.get(variant_id)
     model = build_training_model(spec)
-    sequences = toy_sequences(300, spec.maxlen, seed=2)
+    sequences = toy_sequences(600, spec.maxlen // 2, seed=2)
     full = pad(sequences, spec.maxlen)
-    no_crops = replace(spec.recipe, crop_fraction=0.0)
-    for x, rows in ReviewBatches(sequences, np.arange(len(sequences)), spec.maxlen, no_crops, seed=0):
+    recipe = replace(spec.recipe, crop_fraction=0.0)
+    widths = set()
+    exported = None
+    for x, rows in ReviewBatches(sequences, np.arange(len(sequences)), spec.maxlen, recipe, seed=0):
         batch = np.asarray(model.predict_on_batch(x))
-        whole = np.asarray(model.predict_on_batch(full[rows]))
-        np.testing.assert_allclose(batch, whole, rtol=0, atol=1e-6)
+        if exported is None:
+            exported = build_model(spec)
+            exported.set_weights(model.get_weights())
+        whole = np.asarray(exported.predict_on_batch(full[rows]))
+        np.testing.assert_allclose(batch, whole, rtol=0, atol=2e-6)
+        widths.add(x.shape[1])
+    assert len(widths) > 1
+    # The training model's weights are the exported model's, one for one.
+    assert [w.shape for w in model.weights] == [w.shape for w in exported.weights]
 
 
 # --- serving: shared encoding ---------------------------------------------------------------------

@@ -9,12 +9,12 @@ their leading all-padding columns dropped: its last ``width`` columns, where ``w
 longest review rounded up to a multiple of ``WIDTH_STEP`` (so that the compiled training step
 meets a handful of shapes, not one per batch).
 
-Only a masked recipe (``mask_zero``) reads length batches: there a row computes exactly what
-it computes at full width. Without a mask, the padding run is part of what the model reads:
-trained on batches cut to their longest review, the seed-recipe stacks met far shorter
-padding runs than validation and serving give them, and learned worse (4 x SimpleRNN at
-maxlen 500: best validation accuracy 0.73, against 0.81 on full rows). So unmasked recipes
-read full ``maxlen`` rows in shuffled batches, exactly as the seed does.
+Every recipe reads length batches, and each computes exactly what the full rows compute:
+with a mask (``mask_zero``) the dropped columns were skipped anyway; without one, the
+training model (``training.model.PrePaddedRNN``) starts each batch from the state the dropped
+padding run leads to. (Without that, a seed-recipe stack trained on batches cut to their
+longest review met far shorter padding runs than validation and serving give it, and learned
+worse: 4 x SimpleRNN at maxlen 500 reached a best validation accuracy of 0.73 against 0.81.)
 """
 
 from __future__ import annotations
@@ -30,12 +30,6 @@ WIDTH_STEP = 50
 #: Reviews are sorted by length within windows of this many batches: batches of near-equal
 #: lengths, while which reviews share a batch still changes from epoch to epoch.
 SORT_WINDOW_BATCHES = 32
-
-
-def full_batches(rows: int, batch_size: int, maxlen: int, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
-    """The seed's batches: rows shuffled, cut into batches of ``batch_size``, all ``maxlen`` wide."""
-    order = rng.permutation(rows)
-    return [(order[i : i + batch_size], maxlen) for i in range(0, rows, batch_size)]
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
@@ -78,8 +72,6 @@ class ReviewBatches:
     def __init__(self, sequences: list[list[int]], labels: np.ndarray, maxlen: int, recipe: Recipe, seed: int):
         self.sequences, self.labels, self.maxlen = sequences, labels, maxlen
         self.batch_size, self.crop_fraction = recipe.batch_size, recipe.crop_fraction
-        #: Length batches only where padding is masked (see the module docstring).
-        self.by_length = recipe.mask_zero
         self.padded = pad(sequences, maxlen)
         self.lengths = np.array([len(s) for s in sequences], dtype=np.int64)
         self.rng = np.random.default_rng(seed)
@@ -95,11 +87,7 @@ class ReviewBatches:
             x = np.concatenate([x, pad(windows, self.maxlen)])
             y = np.concatenate([y, y[chosen]])
             lengths = np.concatenate([lengths, [len(w) for w in windows]])
-        if self.by_length:
-            batches = length_batches(lengths, self.batch_size, self.maxlen, self.rng)
-        else:
-            batches = full_batches(len(y), self.batch_size, self.maxlen, self.rng)
-        for rows, width in batches:
+        for rows, width in length_batches(lengths, self.batch_size, self.maxlen, self.rng):
             yield x[rows, self.maxlen - width :], y[rows]
 
     def dataset(self):
