@@ -9,7 +9,9 @@ out in the order a visitor sees it: the zoo chooser in the sidebar, then four ta
 
 from __future__ import annotations
 
+import gc
 import os
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import altair as alt
 import pandas as pd
@@ -81,22 +83,31 @@ def history_frame(source: str, variant_ids: tuple[str, ...], with_seed: bool) ->
     return pd.DataFrame(rows)
 
 
-@st.cache_resource(show_spinner="Loading the models (only the first visitor waits)…")
-def load_models(source: str, variant_ids: tuple[str, ...], readers: bool = False) -> None:
-    """Load the variants' models (or reading models) into the cached zoo, once per server.
+@st.cache_resource(show_spinner=False)
+def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Future:
+    """Start loading the variants and compiling their forward passes (``Zoo.warm_up``) in a
+    background thread, once per server; returns its future.
 
-    The slow part of a first visit happens here, under a spinner; the per-text functions
-    below then only run the models.
+    It starts as the first visitor's page begins, so that the other tabs are drawn while it
+    works; the Classify tab waits for it under a spinner, and the per-text functions below
+    then only run the models.
+
+    After every rerun Streamlit runs a full garbage collection, and so does the Keras
+    ``clear_session`` it calls. With TensorFlow and the compiled models loaded, each took about
+    300 ms per rerun (``scripts/app_speed.py``). ``gc.freeze()`` moves everything alive now, all of
+    it kept for the server's life, out of the collector's sight: later collections only look
+    at what the reruns create.
     """
-    z = open_zoo(source)[0]
-    for vid in variant_ids:
-        try:
-            if readers:
-                z.reader(vid)
-            else:
-                z.model(vid)
-        except ArtifactError:
-            pass  # the per-text functions report it, variant by variant
+
+    def warm_up() -> None:
+        _z.warm_up(variant_ids)
+        gc.collect()
+        gc.freeze()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoo-warm-up")
+    future = pool.submit(warm_up)
+    pool.shutdown(wait=False)  # its thread ends once the warm-up is done
+    return future
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -157,6 +168,7 @@ with st.sidebar:
         help="A zoo folder on this machine, or `hf://OWNER/NAME[@REVISION]` on the Hugging Face Hub.",
     )
     if st.button("Reload the zoo", help="Read the zoo again, e.g. after new variants were trained."):
+        gc.unfreeze()  # the old zoo's models can be collected once the caches let go of them
         open_zoo.clear()
         st.cache_data.clear()
     try:
@@ -171,6 +183,7 @@ with st.sidebar:
 
 table = variant_table(source)
 readable = table.loc[table["error"].isna(), "id"].tolist()
+warming = models_warming(source, tuple(table["id"]), z)
 
 # ---------------------------------------------------------------- title
 
@@ -190,7 +203,10 @@ classify_tab, training_tab, zoo_tab, architecture_tab = st.tabs(
 
 # ---------------------------------------------------------------- 1. classify
 
-with classify_tab:
+@st.fragment
+def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable: list[str], warming: Future) -> None:
+    """The Classify tab. A fragment: pressing Classify or picking an example reruns only this
+    section, not the training charts of the other tabs, which do not depend on the text."""
     st.header("Classify a review")
     st.caption(
         "Type or paste a movie review in English (or pick an example), then press **Classify** or Ctrl+Enter. "
@@ -214,7 +230,11 @@ with classify_tab:
                 f"Each variant reads only the last `maxlen` words of that anyway ({max(table['maxlen'].dropna()):.0f} at most)."
             )
         text = clip(text)
-        load_models(source, tuple(table["id"]))
+        if not warming.done():
+            with st.spinner("Loading the models (only the first visitor waits)…"):
+                wait([warming])
+        if warming.exception():
+            st.warning(f"The models could not be prepared in advance ({warming.exception()}); answers may be slow.")
         results = classify_with_every_variant(source, text)
         answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
         seen = words_seen(text, z.vocabulary(readable[0])) if readable else None
@@ -288,7 +308,6 @@ with classify_tab:
             "Variants to follow", readable, key="reading_variants",
             default=preferred(readable, ["simplernn-1x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
         )
-        load_models(source, tuple(reading_ids), readers=True)
         curves = []
         for vid in reading_ids:
             try:
@@ -304,6 +323,7 @@ with classify_tab:
             )
             middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
             st.altair_chart(curve + middle, width="stretch")
+
 
 # ---------------------------------------------------------------- 2. compare training
 
@@ -450,3 +470,8 @@ with architecture_tab:
                 )
             if total == SEED_PARAMS:
                 st.success(f"{layers_id} has exactly the seed's {SEED_PARAMS:,} parameters.")
+
+# The Classify tab is filled last, though it comes first on the page: its answers wait for the
+# models, which load in the background (``models_warming``) while the other tabs are drawn.
+with classify_tab:
+    classify_section(source, z, table, readable, warming)

@@ -90,12 +90,14 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._work = tempfile.TemporaryDirectory(prefix="zoo-load-")
         self.counters_path = Path(self._work.name) / "counters.json"
+        self.script_times_path = Path(self._work.name) / "script_times.txt"
         self.log_path = Path(self._work.name) / "streamlit.log"
         self.rss_samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
 
     def __enter__(self) -> AppServer:
         env = os.environ | {"ZOO_SOURCE": self.source, "ZOO_COUNTERS": str(self.counters_path),
+                            "ZOO_SCRIPT_TIMES": str(self.script_times_path),
                             "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2",
                             "ZOO_KEEP_KERAS_STATE": "1" if self.keep_keras_state else "0"}
         self._log = open(self.log_path, "wb")
@@ -148,6 +150,13 @@ class AppServer:
             return json.loads(self.counters_path.read_text())
         except (OSError, json.JSONDecodeError):
             return {}
+
+    def script_times(self) -> list[float]:
+        """The server seconds of every script run so far (each page load or rerun), in order."""
+        try:
+            return [float(line) for line in self.script_times_path.read_text().split()]
+        except OSError:
+            return []
 
     def __exit__(self, *exc) -> None:
         self._stop.set()

@@ -11,7 +11,10 @@ functions so that the scripts can see what the server does between two requests:
   one Dense layer, and a compiled Keras step runs its Python code only while it is traced, so
   this counts each model built and each ``tf.function`` (re)trace. Steady serving keeps it flat.
 
-The counts are written to ``$ZOO_COUNTERS`` (JSON) whenever they change.
+The counts are written to ``$ZOO_COUNTERS`` (JSON) whenever they change. With
+``$ZOO_SCRIPT_TIMES``, the server time of every script run (``ScriptRunner._run_script``: a
+visitor's page or rerun, from the first line of ``streamlit_app.py`` to its last, Streamlit's
+own cleanup after it included) is appended there, one number of seconds per line.
 
 With ``ZOO_KEEP_KERAS_STATE=1`` (a measurement, not what the app does), Streamlit's
 per-rerun ``keras.backend.clear_session()`` is skipped: after every script run Streamlit
@@ -56,6 +59,21 @@ def _counting(function, key: str):
     return wrapper
 
 
+def _timed(run_script, path: Path):
+    import time
+
+    def wrapper(self, rerun_data):
+        started = time.perf_counter()
+        try:
+            return run_script(self, rerun_data)
+        finally:
+            with _lock, path.open("a") as file:
+                file.write(f"{time.perf_counter() - started:.4f}\n")
+
+    wrapper.__wrapped__ = run_script
+    return wrapper
+
+
 def install() -> None:
     import keras
 
@@ -65,9 +83,12 @@ def install() -> None:
     Artifact.load_model = _counting(Artifact.load_model, "model_loads")
     zoo.store.reading_model = _counting(zoo.store.reading_model, "reading_models")
     keras.layers.Dense.call = _counting(keras.layers.Dense.call, "graph_builds")
-    if os.environ.get("ZOO_KEEP_KERAS_STATE") == "1":
-        from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.runtime.scriptrunner import script_runner
 
+    if os.environ.get("ZOO_SCRIPT_TIMES"):
+        script_runner.ScriptRunner._run_script = _timed(script_runner.ScriptRunner._run_script,
+                                                        Path(os.environ["ZOO_SCRIPT_TIMES"]))
+    if os.environ.get("ZOO_KEEP_KERAS_STATE") == "1":
         script_runner._clean_problem_modules = lambda: None
 
 

@@ -134,6 +134,22 @@ def test_without_path_or_env_var_the_official_archive_is_downloaded(tiny_corpus,
     assert len(imdb.train) == 2 * PER_LABEL
 
 
+def test_a_failed_download_says_how_to_point_at_the_archive(monkeypatch, tmp_path):
+    """Offline, the real ``get_file`` fails inside urllib; the message names the way out."""
+    import keras
+
+    monkeypatch.delenv(IMDB_ENV, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # nothing cached: get_file must download
+    real_get_file = keras.utils.get_file
+    monkeypatch.setattr(keras.utils, "get_file", lambda fname, origin: real_get_file(
+        fname, origin.replace("ai.stanford.edu", "imdb.invalid"), cache_dir=str(tmp_path)))
+    with pytest.raises(DataError) as raised:
+        load_imdb()
+    message = str(raised.value)
+    assert message.startswith("could not download the IMDB archive from " + IMDB_URL)
+    assert "--data PATH" in message and IMDB_ENV in message
+
+
 # --- the real dataset ------------------------------------------------------------------------
 
 IMDB_DATA = os.environ.get(IMDB_ENV)

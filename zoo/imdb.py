@@ -63,13 +63,19 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     """The dataset location: ``path``, else ``$IMDB_DATA``, else the official archive, downloaded.
 
     Raises:
-        DataError: the given path does not exist.
+        DataError: the given path does not exist, or the download failed.
     """
     path = path or os.environ.get(IMDB_ENV)
     if not path:
         import keras
 
-        return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL))
+        try:
+            return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL))
+        except Exception as error:  # get_file raises a bare Exception for network errors
+            reason = str(error).split(" -- ")[-1] or type(error).__name__
+            raise DataError(f"could not download the IMDB archive from {IMDB_URL} ({reason}); "
+                            f"pass --data PATH (the aclImdb_v1.tar.gz archive or its aclImdb/ folder) "
+                            f"or set {IMDB_ENV}") from error
     path = Path(path).expanduser()
     if not path.exists():
         raise DataError(f"no IMDB data at {path}: pass the aclImdb_v1.tar.gz archive or its aclImdb/ folder")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .artifact import CHECKED_FILES, Artifact, ArtifactError, read_manifest
-from .inference import probabilities, reading_model
+from .inference import probabilities, reading_model, warm_up
 from .text import Vocabulary, pad, tokenize
 
 BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
@@ -125,7 +125,11 @@ class Zoo:
             return self._models[variant_id]
 
     def reader(self, variant_id: str):
-        """The variant's reading model (see ``inference.reading_model``), built once."""
+        """The variant's reading model (see ``inference.reading_model``), built once.
+
+        It is what ``classify`` runs too (its last output is the model's answer), so one
+        compiled forward pass per variant serves both the answer and the reading curve.
+        """
         model = self.model(variant_id)
         with self._lock:
             if variant_id not in self._readers:
@@ -153,10 +157,27 @@ class Zoo:
                     sequences[key] = [vocabulary.lookup(w) for w in words]
                 if (key, maxlen) not in rows:
                     rows[key, maxlen] = pad(sequences[key], maxlen)
-                results[variant_id] = probabilities(self.model(variant_id), rows[key, maxlen])
+                results[variant_id] = probabilities(self.reader(variant_id), rows[key, maxlen])
             except ArtifactError as error:
                 results[variant_id] = error
         return results
+
+    def warm_up(self, variant_ids: Sequence[str] | None = None) -> None:
+        """Load the variants and compile their forward passes for one text, so that the next
+        ``classify([text])`` only runs them. Broken variants are left for ``classify`` to report.
+
+        Compiling is mostly XLA's own C++ work, so two threads share it on a 2-core machine.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        jobs = []
+        for variant_id in variant_ids or self.ids:
+            try:
+                jobs.append((self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
+            except ArtifactError:
+                continue
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            list(pool.map(lambda job: warm_up(*job), jobs))
 
     def size_bytes(self, variant_id: str) -> int:
         return sum((self.path / variant_id / name).stat().st_size for name in CHECKED_FILES)

@@ -1,0 +1,96 @@
+"""How fast the app answers a visitor: first paint on a fresh server, then warm reruns.
+
+    python scripts/app_speed.py                  # the bundled zoo, 30 warm reruns
+    python scripts/app_speed.py --zoo /tmp/zoo --reruns 10
+
+Starts ``streamlit run streamlit_app.py`` on a free localhost port (nothing loaded yet) and
+opens it in headless Chromium:
+
+- ``first_content_s``: from opening the page until the title is drawn;
+- ``first_results_s``: until the whole first page is finished, every variant's answer to the
+  default example included (loading and compiling every model happens in between);
+- ``first_run_server_s``: the server time of that first script run.
+
+Then the visitor classifies ``--reruns`` different reviews (different, so that each rerun runs
+the models rather than a cached answer):
+
+- ``rerun_server_ms``: the server time of each rerun (the whole script, every section of the
+  page, Streamlit's cleanup after it), from ``scripts/instrumented_app.py``;
+- ``rerun_browser_s``: from the click on Classify until the browser shows the finished page.
+
+Prints what it measured; the last line is a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import (  # noqa: E402  (this folder is on sys.path when run as a script)
+    CHROMIUM, CHROMIUM_ARGS, REVIEWS, AppServer, classify, marker, open_app, percentiles,
+)
+from zoo.store import default_source  # noqa: E402
+
+
+async def visit(server: AppServer, reruns: int, timeout_ms: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    result = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1400, "height": 1800})).new_page()
+            started = time.perf_counter()
+            opened = asyncio.create_task(open_app(page, server.url, timeout_ms))
+            await page.get_by_role("heading", name="The SimpleRNN Zoo").wait_for(timeout=timeout_ms)
+            result["first_content_s"] = time.perf_counter() - started
+            result["first_results_s"] = await opened
+            result["first_runs"] = len(server.script_times())
+            result["browser"] = []
+            for i in range(reruns):
+                word = marker(77, i)
+                result["browser"].append(await classify(page, f"{REVIEWS[i % len(REVIEWS)]} {word}", word, timeout_ms))
+        finally:
+            await browser.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zoo", default=default_source(), help="zoo folder (default: %(default)s)")
+    parser.add_argument("--reruns", type=int, default=30, help="warm classify reruns (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for any page (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.reruns < 1:
+        parser.error("--reruns must be at least 1")
+
+    with AppServer(args.zoo) as server:
+        result = asyncio.run(visit(server, args.reruns, args.timeout * 1000))
+        times = server.script_times()
+    first, reruns = times[: result["first_runs"]], times[result["first_runs"] :]
+    summary = {
+        "script": "app_speed",
+        "zoo": args.zoo,
+        "first_content_s": round(result["first_content_s"], 2),
+        "first_results_s": round(result["first_results_s"], 2),
+        "first_run_server_s": round(sum(first), 2),
+        "rerun_server_ms": {key: value if key == "n" else round(1000 * value, 1)
+                            for key, value in percentiles(reruns).items()},
+        "rerun_browser_s": percentiles(result["browser"]),
+    }
+    print(f"first paint: title after {summary['first_content_s']:.2f} s, every answer after "
+          f"{summary['first_results_s']:.2f} s (server {summary['first_run_server_s']:.2f} s)")
+    print(f"{len(reruns)} warm reruns: server p50 {summary['rerun_server_ms']['p50']} ms, "
+          f"p95 {summary['rerun_server_ms']['p95']} ms; click to finished page p50 {summary['rerun_browser_s']['p50']} s")
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
