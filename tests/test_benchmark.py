@@ -147,21 +147,25 @@ def test_classify_encodes_once_and_gives_each_variants_own_probabilities(tiny_zo
 # --- the two benchmark commands -------------------------------------------------------------------
 
 TRAINING_KEYS = ("naive_epoch_s", "pipeline_epoch_s", "speedup", "naive_val_accuracy", "pipeline_val_accuracy",
-                 "naive_first_epoch_s", "pipeline_first_epoch_s")
+                 "naive_first_epoch_s", "pipeline_first_epoch_s", "naive_best_val_accuracy", "pipeline_best_val_accuracy")
 
 
 def test_training_benchmark_prints_the_comparison_as_json(tiny_corpus):
-    result = run("--data", str(tiny_corpus), "--variant", "simplernn-2x32-len100", "--epochs", "2", "--json",
-                 module="training.benchmark")
+    result = run("--data", str(tiny_corpus), "--variant", "simplernn-2x32-len100", "--epochs", "2", "--seeds", "2",
+                 "--seed", "7", "--json", module="training.benchmark")
     assert result.returncode == EXIT_OK, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert all(isinstance(report[key], float) for key in TRAINING_KEYS)
     assert report["variant"] == "simplernn-2x32-len100" and [v["variant"] for v in report["variants"]] == [report["variant"]]
+    assert report["seeds"] == [7, 8]
     for run_name in ("naive", "pipeline"):
-        seconds = report[f"{run_name}_epoch_seconds"]
-        assert len(seconds) == 2 and report[f"{run_name}_epoch_s"] == seconds[1]
-        assert len(report[f"{run_name}_val_accuracy_history"]) == 2
-        assert 0 <= report[f"{run_name}_val_accuracy"] <= 1
+        runs = report[f"{run_name}_runs"]
+        assert [r["seed"] for r in runs] == [7, 8]
+        assert all(len(r["seconds"]) == 2 and len(r["val_accuracy"]) == 2 for r in runs)
+        # Steady epochs (the second of each run), and accuracies, are means over the seeds.
+        assert report[f"{run_name}_epoch_s"] == pytest.approx(np.mean([r["seconds"][1] for r in runs]), abs=1e-3)
+        assert report[f"{run_name}_val_accuracy"] == pytest.approx(np.mean([r["val_accuracy"][-1] for r in runs]), abs=1e-5)
+        assert report[f"{run_name}_best_val_accuracy"] == pytest.approx(np.mean([max(r["val_accuracy"]) for r in runs]), abs=1e-5)
     # The speedup is printed to two decimals.
     assert report["speedup"] == pytest.approx(report["naive_epoch_s"] / report["pipeline_epoch_s"], abs=0.006)
     assert report["data"]["validation_reviews"] == 24 and report["data"]["train_reviews"] == 96

@@ -13,9 +13,11 @@ For each variant, in one process:
 2. the project's pipeline, exactly as ``python -m training.train`` trains
    (``training.train.fit_variant``).
 
-Both train for ``--epochs`` epochs from the same seed. An epoch's time includes its validation.
-``*_epoch_s`` is the mean of the epochs after the first (which also traces and compiles), and
-``speedup`` is their ratio. The last line printed is a JSON object: the first variant's numbers
+Both train for ``--epochs`` epochs from the same seed, once per seed with ``--seeds N``. An
+epoch's time includes its validation. ``*_epoch_s`` is the mean of the epochs after the first
+(which also traces and compiles), and ``speedup`` is their ratio; ``speedup_total`` compares
+whole runs, compilation included. Validation accuracies (after the last epoch, and the best
+epoch's) are means over the seeds. The last line printed is a JSON object: the first variant's numbers
 at the top level, every variant's under ``variants``, with the machine, the library versions
 and the TensorFlow threads.
 """
@@ -76,33 +78,40 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(round(time.perf_counter() - self.started, 3))
 
 
-def summarize(name: str, run: dict[str, list[float]]) -> dict:
-    """``{name}_epoch_s`` (mean after the first epoch, or the only one), first epoch, total, accuracy."""
-    seconds = run["seconds"]
-    steady = seconds[1:] or seconds
+def summarize(name: str, runs: list[dict[str, list[float]]]) -> dict:
+    """``{name}_epoch_s`` (mean of the epochs after the first, or of the only one, over all runs),
+    the first epoch, the total, and the validation accuracy after the last epoch and at its best
+    (means over the runs, one run per seed)."""
+    steady = [s for run in runs for s in (run["seconds"][1:] or run["seconds"])]
     return {
         f"{name}_epoch_s": round(float(np.mean(steady)), 3),
-        f"{name}_first_epoch_s": seconds[0],
-        f"{name}_total_s": round(float(sum(seconds)), 3),
-        f"{name}_epoch_seconds": seconds,
-        f"{name}_val_accuracy": run["val_accuracy"][-1],
-        f"{name}_val_accuracy_history": run["val_accuracy"],
+        f"{name}_first_epoch_s": round(float(np.mean([run["seconds"][0] for run in runs])), 3),
+        f"{name}_total_s": round(float(np.mean([sum(run["seconds"]) for run in runs])), 3),
+        f"{name}_val_accuracy": round(float(np.mean([run["val_accuracy"][-1] for run in runs])), 5),
+        f"{name}_best_val_accuracy": round(float(np.mean([max(run["val_accuracy"]) for run in runs])), 5),
+        f"{name}_runs": runs,
     }
 
 
-def benchmark_variant(spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 0) -> dict:
-    """Train ``spec`` the naive way, then the pipeline's way, and compare."""
-    print(f"{spec.id}: naive reference, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
-    naive = summarize("naive", naive_fit(spec, corpus, seed=seed, verbose=verbose))
-    print(f"{spec.id}: pipeline, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
-    pipeline = summarize("pipeline", pipeline_fit(spec, corpus, seed=seed, verbose=verbose))
+def benchmark_variant(spec: VariantSpec, corpus: Corpus, *, seeds: list[int], verbose: int = 0) -> dict:
+    """Train ``spec`` the naive way, then the pipeline's way, once per seed, and compare."""
+    naive_runs, pipeline_runs = [], []
+    for seed in seeds:
+        print(f"{spec.id}, seed {seed}: naive reference, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
+        naive_runs.append(naive_fit(spec, corpus, seed=seed, verbose=verbose) | {"seed": seed})
+        print(f"{spec.id}, seed {seed}: pipeline, {spec.recipe.epochs} epochs...", file=sys.stderr, flush=True)
+        pipeline_runs.append(pipeline_fit(spec, corpus, seed=seed, verbose=verbose) | {"seed": seed})
+    naive, pipeline = summarize("naive", naive_runs), summarize("pipeline", pipeline_runs)
     result = {
         "variant": spec.id,
         "epochs": spec.recipe.epochs,
+        "seeds": seeds,
         "speedup": round(naive["naive_epoch_s"] / pipeline["pipeline_epoch_s"], 2),
         "speedup_first_epoch": round(naive["naive_first_epoch_s"] / pipeline["pipeline_first_epoch_s"], 2),
         "speedup_total": round(naive["naive_total_s"] / pipeline["pipeline_total_s"], 2),
         "val_accuracy_difference_pp": round(100 * (pipeline["pipeline_val_accuracy"] - naive["naive_val_accuracy"]), 2),
+        "best_val_accuracy_difference_pp": round(
+            100 * (pipeline["pipeline_best_val_accuracy"] - naive["naive_best_val_accuracy"]), 2),
         **naive,
         **pipeline,
     }
@@ -155,7 +164,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"variant to time (repeatable; default: {DEFAULT_VARIANT})")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run (default: %(default)s)")
     parser.add_argument("--limit", type=int, help="use only this many training reviews (quick runs)")
-    parser.add_argument("--seed", type=int, default=1337, help="random seed of both runs (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1337, help="random seed of the first pair of runs (default: %(default)s)")
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="train both ways N times, with seeds SEED, SEED+1, ...; accuracies are means over the "
+                             "runs (validation accuracy moves by points from epoch to epoch, so one run "
+                             "compares noise; default: %(default)s)")
     parser.add_argument("--threads", type=int, default=1,
                         help="TensorFlow threads for both runs (default: %(default)s, as training.train)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object on the last line")
@@ -166,8 +179,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     use_threads(args.threads)
-    if args.epochs < 1:
-        print("error: --epochs must be at least 1", file=sys.stderr)
+    if args.epochs < 1 or args.seeds < 1:
+        print("error: --epochs and --seeds must be at least 1", file=sys.stderr)
         return 2
     try:
         imdb = load_imdb(args.data)
@@ -180,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     for variant_id in args.variant or [DEFAULT_VARIANT]:
         spec = catalog.get(variant_id)
         spec = replace(spec, recipe=replace(spec.recipe, epochs=args.epochs, patience=None))
-        results.append(benchmark_variant(spec, corpus, seed=args.seed, verbose=2 if args.verbose else 0))
+        results.append(benchmark_variant(spec, corpus, seeds=[args.seed + i for i in range(args.seeds)],
+                                         verbose=2 if args.verbose else 0))
     report = {
         **results[0],
         "variants": results,
@@ -192,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{'variant':<28}{'naive s/epoch':>15}{'pipeline s/epoch':>18}{'speedup':>9}{'naive val':>11}{'pipeline val':>14}")
+        print(f"{'variant':<28}{'naive s/epoch':>15}{'pipeline s/epoch':>18}{'speedup':>9}{'naive val':>11}{'pipeline val':>14}"
+              f"  (val: mean over {args.seeds} seed(s) after {args.epochs} epochs)")
         for r in results:
             print(f"{r['variant']:<28}{r['naive_epoch_s']:>15.2f}{r['pipeline_epoch_s']:>18.2f}{r['speedup']:>8.2f}x"
                   f"{r['naive_val_accuracy']:>11.4f}{r['pipeline_val_accuracy']:>14.4f}")
