@@ -8,6 +8,10 @@
 - ``classify_one_p50_ms``, ``classify_one_p95_ms``: one test review through every variant
   (``Zoo.classify([text])``, as the app and ``python -m zoo classify`` call it), warm, over
   ``repeats`` different reviews.
+- ``keras_classify_one_p50_ms``, ``keras_speedup``: the reference, the same reviews through
+  every variant the plain Keras way (``vocabulary.encode``, then ``model.predict_on_batch``,
+  whose step Keras traces once but does not compile with XLA), over ``KERAS_REPEATS`` reviews,
+  and how many times slower it is than ``classify_one_p50_ms``.
 - ``evaluate_25k_s``: the whole test split through every variant, text processing included
   (one ``Zoo.classify`` call), with each variant's accuracy.
 """
@@ -29,6 +33,8 @@ from .text import tokenize
 
 #: Reviews classified, one at a time, before the latencies are measured.
 WARMUP = 3
+#: Reviews the plain Keras reference classifies (it is slow, so fewer).
+KERAS_REPEATS = 20
 
 
 def resident_mb() -> float:
@@ -68,6 +74,8 @@ def run_benchmark(zoo: Zoo, test: Reviews, *, repeats: int = 100, seed: int = 0)
         _answers(zoo.classify([text]))
         latencies.append(1000 * (time.perf_counter() - started))
     rss_mb = resident_mb()
+    keras_latencies = _keras_latencies(zoo, reviews[:WARMUP] + reviews[WARMUP : WARMUP + KERAS_REPEATS])
+    keras_p50 = float(np.percentile(keras_latencies[WARMUP:], 50))
 
     started = time.perf_counter()
     results = _answers(zoo.classify(test.texts))
@@ -82,12 +90,26 @@ def run_benchmark(zoo: Zoo, test: Reviews, *, repeats: int = 100, seed: int = 0)
         "classify_one_p50_ms": round(float(np.percentile(latencies, 50)), 2),
         "classify_one_p95_ms": round(float(np.percentile(latencies, 95)), 2),
         "classify_one_reviews": len(latencies),
+        "keras_classify_one_p50_ms": round(keras_p50, 2),
+        "keras_speedup": round(keras_p50 / float(np.percentile(latencies, 50)), 1),
         "classify_one_median_words": int(np.median([len(tokenize(t)) for t in reviews[WARMUP:]])),
         "evaluate_25k_s": round(evaluate_s, 2),
         "evaluate_reviews": len(test),
         "test_accuracy": {vid: metrics(p, test.labels)["accuracy"] for vid, p in results.items()},
         "rss_after_evaluate_mb": resident_mb(),
     }
+
+
+def _keras_latencies(zoo: Zoo, reviews: list[str]) -> list[float]:
+    """Milliseconds per review through every variant, the plain Keras way (see the module docstring)."""
+    runs = [(zoo.model(vid), zoo.vocabulary(vid), zoo.artifact(vid).spec.maxlen) for vid in zoo.ids]
+    latencies = []
+    for text in reviews:
+        started = time.perf_counter()
+        for model, vocabulary, maxlen in runs:
+            model.predict_on_batch(vocabulary.encode([text], maxlen))
+        latencies.append(1000 * (time.perf_counter() - started))
+    return latencies
 
 
 def _answers(results: dict) -> dict[str, np.ndarray]:
@@ -130,4 +152,6 @@ def print_summary(report: dict, file=sys.stdout) -> None:
     print(f"  first classify     {report['first_classify_s']:.2f} s (compiles each variant's forward pass)", file=file)
     print(f"  classify one       p50 {report['classify_one_p50_ms']:.1f} ms, p95 {report['classify_one_p95_ms']:.1f} ms "
           f"({report['classify_one_reviews']} reviews, median {report['classify_one_median_words']} words)", file=file)
+    print(f"  plain Keras        p50 {report['keras_classify_one_p50_ms']:.1f} ms per review "
+          f"(model.predict_on_batch): {report['keras_speedup']:.1f}x slower", file=file)
     print(f"  evaluate {report['evaluate_reviews']:,} reviews  {report['evaluate_25k_s']:.1f} s", file=file)

@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from .artifact import CHECKED_FILES, Artifact, ArtifactError, read_manifest
-from .inference import probabilities, reading_model, warm_up
+from .inference import BATCH_SIZES, probabilities, reading_model, warm_up
 from .text import Vocabulary, pad, tokenize
 
 BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
 ZOO_SOURCE_ENV = "ZOO_SOURCE"
 HUB_SCHEME = "hf://"
+#: Up to this many texts, ``Zoo.classify`` runs the reading models (see there).
+FEW_TEXTS = BATCH_SIZES[1]
 
 
 class ZooError(Exception):
@@ -127,8 +129,8 @@ class Zoo:
     def reader(self, variant_id: str):
         """The variant's reading model (see ``inference.reading_model``), built once.
 
-        It is what ``classify`` runs too (its last output is the model's answer), so one
-        compiled forward pass per variant serves both the answer and the reading curve.
+        It is what ``classify`` runs for a few texts too (its last output is the model's answer),
+        so one compiled forward pass per variant serves both the answer and the reading curve.
         """
         model = self.model(variant_id)
         with self._lock:
@@ -143,6 +145,10 @@ class Zoo:
         probabilities, so one broken artifact never hides the others' answers.
         """
         results: dict[str, np.ndarray | ArtifactError] = {}
+        # A few texts (the app, the CLI): the reading model, compiled once per variant for both
+        # the answer and the reading curve. Many (an evaluation): the model, which outputs one
+        # number per text rather than one per word.
+        runner = self.reader if len(texts) <= FEW_TEXTS else self.model
         # Vocabulary.encode, shared: the texts are split into words once, looked up once per
         # vocabulary and padded once per (vocabulary, maxlen), whatever the number of variants.
         words = [tokenize(text) for text in texts]
@@ -157,7 +163,7 @@ class Zoo:
                     sequences[key] = [vocabulary.lookup(w) for w in words]
                 if (key, maxlen) not in rows:
                     rows[key, maxlen] = pad(sequences[key], maxlen)
-                results[variant_id] = probabilities(self.reader(variant_id), rows[key, maxlen])
+                results[variant_id] = probabilities(runner(variant_id), rows[key, maxlen])
             except ArtifactError as error:
                 results[variant_id] = error
         return results
