@@ -178,12 +178,13 @@ with st.sidebar:
         st.stop()
     if notice:
         st.warning(notice)
+    # As early as possible: TensorFlow's import alone takes seconds.
+    warming = models_warming(source, tuple(z.ids), z)
     st.caption("Where it comes from")
     st.table(pd.DataFrame({"": {key: str(value) for key, value in z.origin.items()}}), hide_header=True)
 
 table = variant_table(source)
 readable = table.loc[table["error"].isna(), "id"].tolist()
-warming = models_warming(source, tuple(table["id"]), z)
 
 # ---------------------------------------------------------------- title
 
