@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         idle_rss = server.rss()
         reports = asyncio.run(run(server.url, plan, expected, variants, args.timeout * 1000))
         end_rss, peak_rss, counters = server.rss(), server.peak_rss(), server.counters()
+        script_times = server.script_times()
 
     latencies = [t for r in reports for t in r["latencies"]]
     for r in reports:
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         "compare_training_s": percentiles([r["compare_training"] for r in reports if "compare_training" in r]),
         "server_rss_mb": {"idle": round(idle_rss / MB, 1), "peak": round(peak_rss / MB, 1), "end": round(end_rss / MB, 1)},
         "server_counters": counters,
+        # Server seconds of each script run (page loads and reruns, in the order they ended).
+        "server_script_s": percentiles(script_times),
         "wall_s": round(time.perf_counter() - started, 1),
     }
     summary["ok"] = (summary["mismatches"] == summary["missing_results"] == summary["cross_session_leaks"]

@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(soak(server, args.reruns, args.warmup, variants, dict(zip(checked, expected)),
                                   time.monotonic() + 60 * args.max_minutes, args.timeout * 1000))
         peak_rss, end_counters = server.peak_rss(), server.counters()
+        script_times = server.script_times()
 
     latencies, rss = result["latencies"], result["rss"]
     warm = result["after_warmup"] or {"rss": rss[-1] if rss else idle_rss, "counters": end_counters}
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "rss_growth_after_warmup_mb": round(growth, 1) if growth is not None else None,
         "rss_max_growth_after_warmup_mb": round(max_growth, 1) if max_growth is not None else None,
+        # Server seconds of each rerun after the warm-up (the script run, Streamlit's cleanup included).
+        "server_rerun_s": percentiles(script_times[-len(latencies) + args.warmup :] if len(latencies) > args.warmup else []),
         "counters_at_warmup": warm["counters"],
         "counters_since_warmup": since_warmup,
         "checked_reruns": checked,
