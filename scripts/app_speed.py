@@ -23,7 +23,6 @@ Prints what it measured; the last line is a JSON summary.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -33,9 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness import (  # noqa: E402  (this folder is on sys.path when run as a script)
-    CHROMIUM, CHROMIUM_ARGS, REVIEWS, AppServer, classify, marker, open_app, percentiles,
+    CHROMIUM, CHROMIUM_ARGS, REVIEWS, AppServer, classify, marker, open_app, percentiles, script_parser,
 )
-from zoo.store import default_source  # noqa: E402
 
 
 async def visit(server: AppServer, reruns: int, timeout_ms: float) -> dict:
@@ -62,10 +60,8 @@ async def visit(server: AppServer, reruns: int, timeout_ms: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zoo", default=default_source(), help="zoo folder (default: %(default)s)")
+    parser = script_parser(__doc__, timeout=120)
     parser.add_argument("--reruns", type=int, default=30, help="warm classify reruns (default: %(default)s)")
-    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for any page (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.reruns < 1:
         parser.error("--reruns must be at least 1")

@@ -6,6 +6,7 @@ Everything here talks to 127.0.0.1 only, and every wait has a time limit.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -41,6 +42,17 @@ MB = 1024 * 1024
 def marker(*numbers: int) -> str:
     """A word no vocabulary knows and no other marker contains, e.g. ``zq03x01q``."""
     return "zq" + "x".join(f"{n:02d}" for n in numbers) + "q"
+
+
+def script_parser(doc: str, *, timeout: float) -> argparse.ArgumentParser:
+    """The arguments every script takes: ``--zoo`` and ``--timeout`` (``doc``: the script's docstring)."""
+    from zoo.store import default_source
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--zoo", default=default_source(), help="zoo folder (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=timeout,
+                        help="seconds any one wait may take (default: %(default)s)")
+    return parser
 
 
 def free_port() -> int:

@@ -13,7 +13,6 @@ text. Prints what it measured; the last line is a JSON summary. Exit status 1 if
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -24,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness import (  # noqa: E402  (this folder is on sys.path when run as a script)
     CHROMIUM, CHROMIUM_ARGS, MB, REVIEWS, AppServer, agrees, classify, expected_predictions, marker, open_app,
-    open_compare_training, percentiles, shown_results, shown_text, variant_ids,
+    open_compare_training, percentiles, script_parser, shown_results, shown_text, variant_ids,
 )
-from zoo.store import default_source  # noqa: E402
 
 
 def session_texts(sessions: int, texts: int) -> list[list[tuple[str, str]]]:
@@ -82,14 +80,12 @@ async def run(url: str, plan: list[list[tuple[str, str]]], expected: list[list[d
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zoo", default=default_source(), help="zoo folder (default: %(default)s)")
+    parser = script_parser(__doc__, timeout=600)
     parser.add_argument("--sessions", type=int, default=10, help="browser sessions at once (default: %(default)s)")
     parser.add_argument("--texts", type=int, default=3, help="texts each session classifies (default: %(default)s)")
     parser.add_argument("--keep-keras-state", action="store_true",
                         help="measurement only: skip Streamlit's per-rerun keras.backend.clear_session() "
                              "(see scripts/instrumented_app.py)")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds any one wait may take (default: %(default)s)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

@@ -15,7 +15,6 @@ a JSON summary. Exit status 1 if a check failed.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -26,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness import (  # noqa: E402  (this folder is on sys.path when run as a script)
     CHROMIUM, CHROMIUM_ARGS, MB, REVIEWS, AppServer, agrees, classify, expected_predictions, marker, open_app,
-    percentiles, shown_results, variant_ids,
+    percentiles, script_parser, shown_results, variant_ids,
 )
-from zoo.store import default_source  # noqa: E402
 
 #: Latency "stays flat" when the last hundred's median is at most this many times the first's.
 FLAT = 1.5
@@ -73,8 +71,7 @@ async def soak(server: AppServer, reruns: int, warmup: int, variants: list[str],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zoo", default=default_source(), help="zoo folder (default: %(default)s)")
+    parser = script_parser(__doc__, timeout=300)
     parser.add_argument("--reruns", type=int, default=500, help="classify reruns (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=20,
                         help="reruns before memory and counters are baselined (default: %(default)s)")
@@ -89,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-keras-state", action="store_true",
                         help="measurement only: skip Streamlit's per-rerun keras.backend.clear_session() "
                              "(see scripts/instrumented_app.py)")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds any one wait may take (default: %(default)s)")
     args = parser.parse_args(argv)
     if not 0 < args.warmup < args.reruns:
         parser.error("--warmup must be between 0 and --reruns")
