@@ -170,6 +170,7 @@ with st.sidebar:
     if st.button("Reload the zoo", help="Read the zoo again, e.g. after new variants were trained."):
         gc.unfreeze()  # the old zoo's models can be collected once the caches let go of them
         open_zoo.clear()
+        models_warming.clear()
         st.cache_data.clear()
     try:
         z, notice = open_zoo(source)

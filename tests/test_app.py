@@ -83,6 +83,22 @@ def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatc
     assert f"{positive} of {len(TINY_VARIANTS)} variants say positive" in texts(at.subheader)
 
 
+
+def test_after_reload_the_zoo_answers_again_with_the_same_numbers(monkeypatch, tiny_zoo_path):
+    """*Reload the zoo* drops the cached zoo and its warm-up, and the page answers from the new one."""
+    at = classify(open_app(monkeypatch, tiny_zoo_path), REVIEW)
+    before = at.table[0].value
+    reload = at.sidebar.button[0]
+    assert reload.label == "Reload the zoo"
+    reload.click()
+    at.run()
+    assert not at.exception, at.exception
+    at = classify(at, REVIEW + " Again.")
+    at = classify(at, REVIEW)
+    after = at.table[0].value
+    assert after["variant"].tolist() == before["variant"].tolist() == list(TINY_VARIANTS)
+    assert after.iloc[:, 1].tolist() == pytest.approx(before.iloc[:, 1].tolist(), abs=1e-6)
+
 def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeypatch, tiny_zoo_path):
     review = " ".join(["zorblax"] * 20 + ["great", "film"] * 65)  # 150 words, the first 20 unknown
     at = classify(open_app(monkeypatch, tiny_zoo_path), review)
