@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from dataclasses import replace
@@ -38,6 +36,7 @@ import numpy as np
 from training.model import build_model
 from training.train import Corpus, fit_variant, use_threads
 from zoo import catalog
+from zoo.benchmark import machine_record as zoo_machine_record
 from zoo.catalog import VariantSpec
 from zoo.imdb import DataError, load_imdb
 
@@ -122,36 +121,10 @@ def benchmark_variant(spec: VariantSpec, corpus: Corpus, *, seeds: list[int], ve
 
 
 def machine_record(threads: int | None) -> dict:
-    """The machine, the library versions and the TensorFlow threads, for the record."""
-    import tensorflow as tf
-
-    return {
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-            if hasattr(os, "sysconf") else None,
-            "platform": platform.platform(),
-            "load_average": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        },
-        "libraries": {"python": platform.python_version(), "tensorflow": tf.__version__,
-                      "keras": keras.__version__, "numpy": np.__version__},
-        "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-                    "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
-                    "requested": threads or "TensorFlow default"},
-    }
-
-
-def cpu_model() -> str:
-    """The processor's name (``/proc/cpuinfo`` on Linux, else what ``platform`` knows)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    """``zoo.benchmark.machine_record``, with the TensorFlow threads the run asked for."""
+    record = zoo_machine_record()
+    record["threads"]["requested"] = threads or "TensorFlow default"
+    return record
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -136,14 +136,22 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if broken else EXIT_OK
 
 
-def cmd_evaluate(zoo: Zoo, args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, evaluate_short_texts
+def _test_split(args: argparse.Namespace):
+    """The IMDB test reviews from ``--data`` (``Reviews``), or None after saying why they cannot be read."""
     from .imdb import DataError, load_imdb
 
     try:
-        test = load_imdb(args.data).test
+        return load_imdb(args.data).test
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_evaluate(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, evaluate_short_texts
+
+    test = _test_split(args)
+    if test is None:
         return EXIT_USAGE
     rows, failed = [], False
     for vid in args.variant or zoo.ids:
@@ -179,12 +187,9 @@ def cmd_benchmark(zoo: Zoo, args: argparse.Namespace) -> int:
     import numpy as np
 
     from .benchmark import machine_record, print_summary, run_benchmark
-    from .imdb import DataError, load_imdb
 
-    try:
-        test = load_imdb(args.data).test
-    except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
+    test = _test_split(args)
+    if test is None:
         return EXIT_USAGE
     if args.limit and args.limit < len(test):
         test = test.subset(np.sort(np.random.default_rng(0).permutation(len(test))[: args.limit]))
