@@ -41,6 +41,8 @@ def test_html_entities_are_decoded():
 @pytest.mark.parametrize("apostrophe", [
     "'", "\u2019", "\u2018", "`",
     "\u00b4",
+    # Written as HTML entities, as scraped reviews often have them: decoded before unifying.
+    "&rsquo;", "&#8217;", "&lsquo;", "&acute;", "&#39;",
 ])
 def test_contractions_stay_one_word_whatever_the_apostrophe(apostrophe):
     assert tokenize(f"I don{apostrophe}t like it") == ["i", "don't", "like", "it"]

@@ -29,6 +29,11 @@ OOV_INDEX = 1
 PAD_TOKEN = ""
 OOV_TOKEN = "[UNK]"
 
+#: The version of this pipeline, recorded in every artifact. A change to what ``tokenize``
+#: returns for some text is a new version. 2: HTML entities are decoded before apostrophes
+#: are unified (``don&rsquo;t`` is one word, as ``don’t`` is).
+TEXT_PIPELINE_VERSION = 2
+
 #: Texts longer than this are cut to their last ``MAX_TEXT_CHARS`` characters before
 #: standardization. No variant reads more than its last ``maxlen`` (at most 500) words,
 #: so this only bounds the work done on a pasted book.
@@ -46,10 +51,11 @@ def standardize(text: str) -> str:
     Non-word characters other than apostrophes are left for ``tokenize`` to drop. Only the
     last ``MAX_TEXT_CHARS`` characters are read.
     """
-    # Apostrophes first: NFKC would turn the acute accent of "don´t" into a space and a combining mark.
-    text = unicodedata.normalize("NFKC", text[-MAX_TEXT_CHARS:].translate(_APOSTROPHES))
-    # Entities first, so that an escaped tag (&lt;br /&gt;) is removed like a tag.
-    return _TAG.sub(" ", html.unescape(text)).lower()
+    # Entities first: "&rsquo;" is an apostrophe, and an escaped tag (&lt;br /&gt;) is removed like a tag.
+    text = html.unescape(text[-MAX_TEXT_CHARS:])
+    # Apostrophes before NFKC, which would turn the acute accent of "don´t" into a space and a combining mark.
+    text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
+    return _TAG.sub(" ", text).lower()
 
 
 def tokenize(text: str) -> list[str]:
