@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -27,7 +28,8 @@ from zoo.examples import EXAMPLES
 from zoo.explain import clip, count_positive, read_along, words_seen
 from zoo.inference import THRESHOLD, label
 from zoo.seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_NAME, SEED_PARAMS, SEED_PARAMS_BEFORE_DENSE, SEED_SUMMARY
-from zoo.store import ZOO_SOURCE_ENV, default_source
+from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
+from zoo.store import HUB_SCHEME, ZOO_SOURCE_ENV, default_source
 from zoo.text import MAX_TEXT_CHARS
 
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
@@ -142,6 +144,33 @@ def configured_source() -> str:
         return default_source()
 
 
+def is_public() -> bool:
+    """Public mode (``zoo.deployment``): ``$ZOO_PUBLIC``, else the ``ZOO_PUBLIC`` secret."""
+    if PUBLIC_ENV in os.environ:
+        return public_mode()
+    try:
+        return public_mode({PUBLIC_ENV: str(st.secrets.get(PUBLIC_ENV, ""))})
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def shown_origin(z: zoo.Zoo, public: bool) -> dict:
+    """Where the zoo comes from, as the page shows it: in public mode, without server paths."""
+    return public_origin(z.origin) if public else dict(z.origin)
+
+
+def for_visitors(message: str, source: str, public: bool) -> str:
+    """A message as the page shows it: in public mode, with the server's paths masked."""
+    if not public:
+        return message
+    from huggingface_hub import constants
+
+    paths = [Path(__file__).resolve().parent, Path.home(), constants.HF_HUB_CACHE, constants.HF_HOME]
+    if not source.startswith(HUB_SCHEME):
+        paths += [source, Path(source).expanduser().resolve()]
+    return without_paths(message, paths)
+
+
 def preferred(options: list[str], wanted: list[str], fallback: int = 3) -> list[str]:
     """The wanted ids the zoo has, else its first few: a default that exists in any zoo."""
     return [vid for vid in wanted if vid in options] or options[:fallback]
@@ -163,26 +192,31 @@ def submit_review() -> None:
 
 with st.sidebar:
     st.header("The zoo")
-    source = st.text_input(
-        "Zoo source", value=configured_source(),
-        help="A zoo folder on this machine, or `hf://OWNER/NAME[@REVISION]` on the Hugging Face Hub.",
-    )
-    if st.button("Reload the zoo", help="Read the zoo again, e.g. after new variants were trained."):
-        gc.unfreeze()  # the old zoo's models can be collected once the caches let go of them
-        open_zoo.clear()
-        models_warming.clear()
-        st.cache_data.clear()
+    public = is_public()
+    if public:
+        # Visitors of a public deployment get the zoo it was configured with: no source box, no reload.
+        source = configured_source()
+    else:
+        source = st.text_input(
+            "Zoo source", value=configured_source(),
+            help="A zoo folder on this machine, or `hf://OWNER/NAME[@REVISION]` on the Hugging Face Hub.",
+        )
+        if st.button("Reload the zoo", help="Read the zoo again, e.g. after new variants were trained."):
+            gc.unfreeze()  # the old zoo's models can be collected once the caches let go of them
+            open_zoo.clear()
+            models_warming.clear()
+            st.cache_data.clear()
     try:
         z, notice = open_zoo(source)
     except zoo.ZooError as error:
-        st.error(f"Cannot open this zoo: {error}")
+        st.error(f"Cannot open this zoo: {for_visitors(str(error), source, public)}")
         st.stop()
     if notice:
-        st.warning(notice)
+        st.warning(for_visitors(notice, source, public))
     # As early as possible: TensorFlow's import alone takes seconds.
     warming = models_warming(source, tuple(z.ids), z)
     st.caption("Where it comes from")
-    st.table(pd.DataFrame({"": {key: str(value) for key, value in z.origin.items()}}), hide_header=True)
+    st.table(pd.DataFrame({"": {key: str(value) for key, value in shown_origin(z, public).items()}}), hide_header=True)
 
 table = variant_table(source)
 readable = table.loc[table["error"].isna(), "id"].tolist()
@@ -431,7 +465,7 @@ with zoo_tab:
         with provenance_column:
             st.markdown("**Where it comes from**")
             st.json({
-                "zoo": z.origin, "folder": str(artifact.path), "seed": artifact.metadata["seed"],
+                "zoo": shown_origin(z, public), "seed": artifact.metadata["seed"],
                 "created": artifact.metadata["created"], "data": artifact.metadata["data"],
                 "versions": artifact.metadata["versions"],
             })
