@@ -80,6 +80,18 @@ def checked_zoo(zoo_dir: Path) -> Zoo:
     return zoo
 
 
+def require_token() -> str:
+    """The Hugging Face token (``HF_TOKEN`` or the ``hf auth login`` store); never printed.
+
+    Raises:
+        PushRefused: there is none.
+    """
+    token = get_token()
+    if not token:
+        raise PushRefused("no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access)")
+    return token
+
+
 def plan_upload(zoo: Zoo, repo_id: str) -> list[Upload]:
     """Every file of the commit, in the order of the repo: zoo card, manifest, then each variant."""
     uploads = [
@@ -148,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             for upload in uploads:
                 print(upload.path_in_repo)
             return 0
-        token = get_token()
-        if not token:
-            raise PushRefused("no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access)")
+        token = require_token()
     except (PushRefused, HubSourceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
