@@ -196,6 +196,7 @@ with st.sidebar:
     if public:
         # Visitors of a public deployment get the zoo it was configured with: no source box, no reload.
         source = configured_source()
+        st.caption("This demo serves one zoo, chosen when it was deployed.")
     else:
         source = st.text_input(
             "Zoo source", value=configured_source(),

@@ -1,0 +1,469 @@
+"""Rehearse the Hugging Face Space without Docker: build and run the app as its image would.
+
+    python scripts/space_rehearsal.py                     # the bundled zoo, a fresh virtualenv
+    python scripts/space_rehearsal.py --zoo /tmp/zoo --python "$(which python)"   # cheap: no install
+
+No image registry (and no Docker engine) is reachable here, so this does by hand what the
+Space's build and run do, reading the Dockerfile rather than retyping it:
+
+1. the zoo is published, as ``training.push`` lays it out, to a local stand-in for the Hub
+   (``tests.test_hub.FakeHub``: the few endpoints ``huggingface_hub`` downloads from), and
+   pinned to the commit it got, ``hf://rehearsal/simplernn-zoo@COMMIT``;
+2. ``python -m training.deploy --dry-run`` for that zoo lists the Space's files and variables;
+   exactly those files are copied into a fresh folder (the image's WORKDIR);
+3. install: a fresh virtualenv with ``requirements.txt`` only (``--python`` skips this and uses
+   an existing interpreter);
+4. build: with a fresh HOME (so a fresh Hugging Face cache), the Dockerfile's ``RUN`` that fetches
+   ``$ZOO_SOURCE`` runs with the ``ENV`` and ``ARG`` values in force at that point of the
+   Dockerfile, the Space variables as build arguments, and the stand-in Hub as the endpoint;
+5. run: the Dockerfile's ``CMD`` with its final ``ENV`` (``HF_HUB_OFFLINE=1``, ``ZOO_PUBLIC=1``,
+   its address and port) and the Space variables, in an otherwise empty environment. The
+   stand-in Hub keeps running and counts requests: the run must make none.
+
+Steps 4 and 5 run as uid 1000, as Spaces run containers, when this script runs as root
+(``setpriv``, from util-linux: this rehearsal is Linux-only, as the image is).
+
+Then it checks the health endpoint; visits the page in headless Chromium, which classifies the
+default example and a typed review, every number checked against ``python -m zoo classify
+--json`` run in the same rehearsed environment; and checks that public mode shows no source
+box, no reload button and no server path. It prints its timings (install, build, server start
+to healthy, first paint, first complete answer); the last line is a JSON summary. Exit status
+0 when every check passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scripts.harness import CHROMIUM, CHROMIUM_ARGS, agrees, free_port, shown_results  # noqa: E402
+
+SPACE_ID = "rehearsal/simplernn-zoo-demo"
+ZOO_REPO = "rehearsal/simplernn-zoo"
+#: The uid Spaces run containers as.
+SPACE_UID = 1000
+REVIEW = "A wonderful, moving film with brilliant actors; the ending is a little slow but I loved it. zqrehearsalq"
+SCREENS = Path("/tmp/screens")
+
+
+# ------------------------------------------------------------------ the Dockerfile, read
+
+
+@dataclass
+class Dockerfile:
+    """What the rehearsal takes from a Dockerfile (one stage)."""
+
+    base: str = ""
+    args: dict[str, str] = field(default_factory=dict)
+    #: ``ENV`` in force at the end (the run-time environment), in order.
+    env: dict[str, str] = field(default_factory=dict)
+    #: Each ``RUN``: its shell command, and the ``ENV`` and ``ARG`` values in force at that point.
+    runs: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    expose: list[int] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+    user: str = "root"
+    workdir: str = "/"
+    healthcheck: str = ""
+    users_added: list[str] = field(default_factory=list)
+
+
+def _instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
+    lines, current = [], ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or (line.startswith("#") and not current):
+            continue
+        if line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        lines.append(current + line)
+        current = ""
+    if current:
+        lines.append(current)
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def _expand(value: str, variables: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` replaced as Docker does in ENV, EXPOSE, WORKDIR and USER."""
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: variables.get(m.group(1) or m.group(2), ""), value)
+
+
+def read_dockerfile(path: Path, build_args: dict[str, str] | None = None) -> Dockerfile:
+    """Parse ``path``; ``build_args`` are the ``--build-arg`` values (a Space passes its variables)."""
+    build_args = build_args or {}
+    parsed = Dockerfile()
+    for instruction, rest in _instructions(path.read_text()):
+        scope = {**parsed.args, **parsed.env}
+        if instruction == "FROM":
+            parsed.base = rest.split()[0]
+        elif instruction == "ARG":
+            name, _, default = rest.partition("=")
+            parsed.args[name.strip()] = build_args.get(name.strip(), default.strip().strip('"'))
+        elif instruction == "ENV":
+            for item in shlex.split(rest):
+                key, _, value = item.partition("=")
+                parsed.env[key] = _expand(value, scope)
+                scope[key] = parsed.env[key]
+        elif instruction == "RUN":
+            parsed.runs.append((rest, dict(scope)))
+        elif instruction == "EXPOSE":
+            parsed.expose += [int(_expand(port, scope).split("/")[0]) for port in rest.split()]
+        elif instruction == "CMD":
+            parsed.cmd = json.loads(rest) if rest.startswith("[") else ["/bin/sh", "-c", rest]
+        elif instruction == "USER":
+            parsed.user = _expand(rest, scope)
+        elif instruction == "WORKDIR":
+            parsed.workdir = _expand(rest, scope)
+        elif instruction == "HEALTHCHECK":
+            parsed.healthcheck = rest
+        if instruction == "RUN" and "useradd" in rest:
+            parsed.users_added.append(rest)
+    return parsed
+
+
+def shell_command(run: str) -> str:
+    """A ``RUN`` line as ``/bin/sh -c`` gets it: BuildKit's ``--mount=...`` options removed."""
+    return re.sub(r"^(\s*--[\w-]+=\S+\s+)+", "", run)
+
+
+# ------------------------------------------------------------------ the rehearsed environment
+
+
+#: Whether build and run steps switch to uid 1000 (set once the interpreter is known).
+SPACE_USER = False
+
+
+def as_space_user(command: list[str], *, switch: bool | None = None) -> list[str]:
+    """``command`` run as uid 1000 when this script runs as root (as a Space runs its container)."""
+    if not (SPACE_USER if switch is None else switch):
+        return command
+    return ["setpriv", f"--reuid={SPACE_UID}", f"--regid={SPACE_UID}", "--clear-groups", "--", *command]
+
+
+def runs_as_space_user(python: str) -> bool:
+    """Whether uid 1000 can run ``python`` (an interpreter under /root, mode 0700, it cannot)."""
+    probe = [python, "-c", "import sys; print(sys.version)"]
+    try:
+        as_root = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        as_user = subprocess.run(as_space_user(probe, switch=True), capture_output=True, text=True, timeout=60)
+    except OSError:
+        return False
+    return as_user.returncode == 0 and as_user.stdout == as_root.stdout
+
+
+def base_python(base_image: str) -> str:
+    """An interpreter of the base image's Python version (``python:3.11-slim``: 3.11) that the
+    Space's user can run, to make the virtualenv from."""
+    version = re.match(r"python:(\d+\.\d+)", base_image)
+    if not version:
+        raise RuntimeError(f"the Dockerfile's base image {base_image!r} names no Python version")
+    wanted = version.group(1)
+    candidates = [sys.executable, shutil.which(f"python{wanted}"), f"/usr/bin/python{wanted}"]
+    for candidate in filter(None, candidates):
+        try:
+            found = subprocess.run([candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+                                   capture_output=True, text=True, timeout=60).stdout.strip()
+        except OSError:
+            continue
+        if found == wanted and (os.geteuid() != 0 or runs_as_space_user(candidate)):
+            return candidate
+    raise RuntimeError(f"no Python {wanted} with venv that uid {SPACE_UID} can run (tried {candidates})")
+
+
+def chown_tree(path: Path) -> None:
+    """``COPY --chown=user``: the tree belongs to the Space's user (when we can give it away)."""
+    if os.geteuid() != 0:
+        return
+    for folder, dirs, files in os.walk(path):
+        os.chown(folder, SPACE_UID, SPACE_UID)
+        for name in files:
+            os.chown(os.path.join(folder, name), SPACE_UID, SPACE_UID, follow_symlinks=False)
+
+
+def dry_run(zoo_source: str) -> tuple[list[str], dict[str, str]]:
+    """The Space's files and variables, as ``python -m training.deploy --dry-run`` prints them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "training.deploy", "--space", SPACE_ID, "--zoo", zoo_source, "--dry-run"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=True,
+    )
+    files, _, variables = result.stdout.partition("\n\n")
+    return files.split(), dict(line.split("=", 1) for line in variables.split())
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200 and response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not become healthy:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+
+
+# ------------------------------------------------------------------ the visit
+
+
+_PAGE_TEXT = "() => document.body.innerText"
+
+
+async def visit(url: str, variants: list[str], timeout_ms: float, screens: Path | None) -> dict:
+    """First paint, first complete answer, a typed review; what the page shows at each step."""
+    from playwright.async_api import async_playwright
+
+    seen: dict = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-quic"])
+        try:
+            page = await (await browser.new_context(viewport={"width": 1400, "height": 1800})).new_page()
+            started = time.perf_counter()
+            await page.goto(url, timeout=timeout_ms)
+            review = page.get_by_label("Your review")
+            await review.wait_for(timeout=timeout_ms)
+            seen["first_paint_s"] = time.perf_counter() - started
+            seen["default_results"] = await _complete(page, variants, "", timeout_ms)
+            seen["first_answer_s"] = time.perf_counter() - started
+            seen["default_text"] = await review.input_value()
+
+            await review.fill(REVIEW)
+            await page.get_by_role("button", name="Classify").click()
+            seen["typed_results"] = await _complete(page, variants, REVIEW.split()[-1], timeout_ms)
+
+            seen["source_boxes"] = await page.get_by_label("Zoo source").count()
+            seen["reload_buttons"] = await page.get_by_role("button", name="Reload the zoo").count()
+            texts = [await page.evaluate(_PAGE_TEXT)]
+            # Every tab's text, the Zoo tab's provenance included.
+            for tab in await page.get_by_role("tab").all():
+                await tab.click()
+                await page.wait_for_timeout(700)
+                texts.append(await page.evaluate(_PAGE_TEXT))
+            seen["page_text"] = "\n".join(texts)
+            if screens:
+                screens.mkdir(parents=True, exist_ok=True)
+                await page.get_by_role("tab").first.click()
+                await page.wait_for_timeout(1500)
+                await page.screenshot(path=screens / "space-rehearsal-1400.png", full_page=True)
+                await page.set_viewport_size({"width": 420, "height": 1800})
+                await page.wait_for_timeout(1500)
+                await page.screenshot(path=screens / "space-rehearsal-420.png", full_page=True)
+        finally:
+            await browser.close()
+    return seen
+
+
+async def _complete(page, variants: list[str], word: str, timeout_ms: float) -> dict[str, str]:
+    """Wait until the page shows ``word`` and an answer from every variant, nothing stale or running."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        done = await page.evaluate(
+            """(word) => {
+                const main = document.querySelector('[data-testid="stMain"]');
+                return !!main && main.innerText.includes(word)
+                    && !document.querySelector('[data-stale="true"]')
+                    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+            }""", word)
+        shown = await shown_results(page, variants) if done else {}
+        if done and set(shown) == set(variants):
+            return shown
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page did not show every variant's answer (shown: {sorted(shown)})")
+        await asyncio.sleep(0.2)
+
+
+# ------------------------------------------------------------------ the rehearsal
+
+
+def rehearse(args: argparse.Namespace) -> dict:
+    from tests.test_hub import FakeHub, publish
+
+    report: dict = {"zoo": str(args.zoo), "checks": {}}
+    checks = report["checks"]
+    work = Path(tempfile.mkdtemp(prefix="space-rehearsal-"))
+    work.chmod(0o755)
+    app, home = work / "app", work / "home"
+    hub = FakeHub()
+    server = None
+    try:
+        commit = publish(hub, Path(args.zoo), ZOO_REPO)
+        files, variables = dry_run(f"hf://{ZOO_REPO}@{commit}")
+        report["files"] = len(files)
+        checks["no .keras file in the Space"] = not any(name.endswith(".keras") for name in files)
+        for name in files:
+            (app / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, app / name)
+        home.mkdir()
+        chown_tree(app)
+        chown_tree(home)
+        dockerfile = read_dockerfile(app / "Dockerfile", build_args=variables)
+
+        # Install: the requirements alone, in a fresh virtualenv (the image's pip install).
+        started = time.perf_counter()
+        if args.python:
+            python = Path(args.python)
+            report["install_s"] = None
+        else:
+            base = base_python(dockerfile.base)
+            subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, timeout=600)
+            python = work / "venv" / "bin" / "python"
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            "-r", str(app / "requirements.txt")], check=True, timeout=3600)
+            report["install_s"] = round(time.perf_counter() - started, 1)
+        print(f"install: {report['install_s'] if report['install_s'] is not None else 'skipped (--python)'} s",
+              flush=True)
+        global SPACE_USER
+        SPACE_USER = os.geteuid() == 0 and runs_as_space_user(str(python))
+        report["user"] = f"uid {SPACE_UID}" if SPACE_USER else f"uid {os.geteuid()} ({python} is not usable by uid {SPACE_UID})"
+        # None: skipped (the cheap form's interpreter may live where uid 1000 cannot read, e.g. /root).
+        checks["runs as a non-root user"] = True if SPACE_USER or os.geteuid() != 0 else (None if args.python else False)
+        base_env = {"PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+        def in_image(env: dict[str, str]) -> dict[str, str]:
+            """The image's environment here: its HOME and WORKDIR are the fresh folders."""
+            mapped = {key: value.replace(dockerfile.workdir, str(app)).replace(dockerfile.env.get("HOME", "~"), str(home))
+                      for key, value in env.items()}
+            return {**base_env, **mapped, "HOME": str(home)}
+
+        # Build: the Dockerfile's RUN that fetches the zoo, as the Space's user, from the stand-in Hub.
+        (fetch, scope), = [(run, scope) for run, scope in dockerfile.runs if "ZOO_SOURCE" in run]
+        started = time.perf_counter()
+        build = subprocess.run(as_space_user(["/bin/sh", "-c", shell_command(fetch)]), cwd=app,
+                               env=in_image(scope) | {"HF_ENDPOINT": hub.url}, capture_output=True, text=True,
+                               timeout=1800)
+        report["build_fetch_s"] = round(time.perf_counter() - started, 1)
+        checks["build step fetched and verified the zoo"] = build.returncode == 0
+        if build.returncode:
+            raise RuntimeError(f"the build step failed ({build.returncode}):\n{build.stdout[-2000:]}{build.stderr[-2000:]}")
+        cache = home / ".cache" / "huggingface" / "hub" / f"models--{ZOO_REPO.replace('/', '--')}" / "snapshots" / commit
+        checks["zoo in the standard Hugging Face cache under HOME"] = (cache / "zoo.json").is_file()
+        print(f"build (fetch and verify the zoo): {report['build_fetch_s']} s", flush=True)
+        requests_after_build = len(hub.requests)
+
+        # Run: CMD with the final ENV and the Space variables, nothing else from this machine.
+        runtime = in_image(dockerfile.env) | variables | {"HF_ENDPOINT": hub.url}
+        port = int(runtime["STREAMLIT_SERVER_PORT"])
+        checks["the port is the one the Dockerfile exposes"] = dockerfile.expose == [port]
+        if not port_is_free(port):
+            port = free_port()
+            print(f"note: port {runtime['STREAMLIT_SERVER_PORT']} is busy on this machine; using {port}")
+            runtime["STREAMLIT_SERVER_PORT"] = str(port)
+        checks["run-time environment is offline and public"] = (
+            runtime.get("HF_HUB_OFFLINE") == "1" and runtime.get("ZOO_PUBLIC") == "1")
+        log = work / "server.log"
+        with open(log, "wb") as log_file:
+            started = time.perf_counter()
+            server = subprocess.Popen(as_space_user(dockerfile.cmd), cwd=app, env=runtime, stdout=log_file,
+                                      stderr=subprocess.STDOUT)
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, server, args.timeout, log)
+            report["server_healthy_s"] = round(time.perf_counter() - started, 2)
+            checks["health endpoint answers ok"] = True
+            print(f"server start to healthy: {report['server_healthy_s']} s", flush=True)
+
+            visited = asyncio.run(visit(url, _variants(python, app, runtime), args.timeout * 1000,
+                                        None if args.no_screens else SCREENS))
+        report["first_paint_s"] = round(visited["first_paint_s"], 2)
+        report["first_answer_s"] = round(visited["first_answer_s"], 2)
+        print(f"first paint: {report['first_paint_s']} s; first complete answer: {report['first_answer_s']} s",
+              flush=True)
+
+        expected = cli_predictions(python, app, runtime, [" ".join(visited["default_text"].split()), REVIEW])
+        numbers = [(shown, expected[i][variant]) for i, key in enumerate(("default_results", "typed_results"))
+                   for variant, shown in visited[key].items()]
+        report["numbers_checked"] = len(numbers)
+        report["numbers_equal"] = sum(agrees(shown, value) for shown, value in numbers)
+        checks["every number equals python -m zoo classify --json"] = report["numbers_equal"] == len(numbers) > 0
+        checks["no source box"] = visited["source_boxes"] == 0
+        checks["no reload button"] = visited["reload_buttons"] == 0
+        leaked = [str(p) for p in (work, app, home, REPO) if str(p) in visited["page_text"]]
+        checks["no server path on the page"] = not leaked
+        report["hub_requests_at_run_time"] = len(hub.requests) - requests_after_build
+        checks["nothing downloaded at run time"] = report["hub_requests_at_run_time"] == 0
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        hub.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept: {work}")
+    report["passed"] = all(passed is not False for passed in checks.values())
+    return report
+
+
+def _variants(python: Path, app: Path, env: dict[str, str]) -> list[str]:
+    result = subprocess.run(as_space_user([str(python), "-m", "zoo", "list", "--json"]), cwd=app, env=env,
+                            capture_output=True, text=True, timeout=600)
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+def cli_predictions(python: Path, app: Path, env: dict[str, str], texts: list[str]) -> list[dict[str, float]]:
+    """``python -m zoo classify --json`` in the rehearsed image: the numbers the page must show."""
+    result = subprocess.run(as_space_user([str(python), "-m", "zoo", "classify", "--json", "--input", "-"]),
+                            cwd=app, env=env, input="\n".join(texts) + "\n", capture_output=True, text=True,
+                            timeout=900)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"zoo classify failed ({result.returncode}): {result.stderr[-2000:]}")
+    return [json.loads(line)["predictions"] for line in result.stdout.splitlines()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from zoo.store import BUNDLED_ZOO
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 2)[2])
+    parser.add_argument("--zoo", type=Path, default=BUNDLED_ZOO,
+                        help="zoo folder to publish to the stand-in Hub and serve (default: %(default)s)")
+    parser.add_argument("--python", metavar="PATH",
+                        help="use this interpreter (its packages) instead of a fresh virtualenv: the cheap form")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds any one wait may take (default: %(default)s)")
+    parser.add_argument("--keep", action="store_true", help="keep the rehearsal folder (app, HOME, venv, server log)")
+    parser.add_argument("--no-screens", action="store_true", help=f"no screenshots into {SCREENS}")
+    args = parser.parse_args(argv)
+    if sys.platform != "linux":
+        parser.error("the rehearsal runs the Linux image's steps; run it on Linux")
+    report = rehearse(args)
+    for check, passed in report["checks"].items():
+        print(f"{ {True: 'ok  ', False: 'FAIL', None: 'skip'}[passed]} {check}")
+    print(json.dumps(report))
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
