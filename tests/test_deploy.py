@@ -91,3 +91,150 @@ def test_in_public_mode_a_zoo_that_cannot_open_is_explained_without_its_path(mon
     (error,) = at.error
     assert error.value.startswith("Cannot open this zoo: no zoo folder at")
     assert str(tmp_path) not in page_text(at)
+
+
+# ---------------------------------------------------------------- training.deploy
+
+from training import deploy  # noqa: E402
+from tests.test_hub import FakeHfApi, FakeHub, fake_hub, hf_cache, publish  # noqa: E402,F401  (fixtures)
+
+SPACE = "zoo-keeper/simplernn-zoo-demo"
+ZOO_REPO = "zoo-keeper/simplernn-zoo"
+SECRET = "hf_TEST_TOKEN_never_to_be_printed_0123456789"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+APP_FILES = ["README.md", "LICENSE", "Dockerfile", "requirements.txt", ".streamlit/config.toml", "streamlit_app.py"]
+
+
+class FakeSpaceApi(FakeHfApi):
+    """``FakeHfApi`` that also records Space variables, in call order with everything else."""
+
+    def add_space_variable(self, *args, **kwargs):
+        self.calls.append(("add_space_variable", args, kwargs))
+
+
+@pytest.fixture
+def app_root(tmp_path, tiny_zoo_path) -> Path:
+    """A checkout holding what the rule picks, and what it must leave out."""
+    import shutil
+
+    root = tmp_path / "checkout"
+    for name in [*APP_FILES, ".streamlit/secrets.toml", "zoo/__init__.py", "zoo/store.py", "zoo/data/stop.txt",
+                 "zoo/__pycache__/store.cpython-311.pyc", "zoo/.DS_Store", "views/__init__.py",
+                 "views/capabilities.py", "training/train.py", "tests/test_x.py", "scripts/soak.py",
+                 "requirements-dev.txt", ".gitignore"]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    shutil.copytree(tiny_zoo_path, root / "bundled_zoo")
+    (root / "bundled_zoo" / "probes.json").write_text("{}")
+    (root / "bundled_zoo" / ".manifest.lock").write_text("")
+    (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100").mkdir()
+    (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100" / "model.keras").write_text("half")
+    (root / "bundled_zoo" / "an-unlisted-variant").mkdir()
+    (root / "bundled_zoo" / "an-unlisted-variant" / "model.keras").write_text("never served")
+    return root
+
+
+APP_LISTING = [*APP_FILES, "zoo/__init__.py", "zoo/data/stop.txt", "zoo/store.py", "views/__init__.py",
+               "views/capabilities.py"]
+
+
+def run_deploy(monkeypatch, capsys, argv, root: Path | None = None):
+    FakeHfApi.instances.clear()
+    monkeypatch.setattr(deploy, "HfApi", FakeSpaceApi)
+    if root is not None:
+        monkeypatch.setattr(deploy, "ROOT", root)
+    code = deploy.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_dry_run_of_a_hub_zoo_lists_the_app_and_the_variable_without_any_zoo_file(app_root, monkeypatch, capsys, hf_cache):
+    code, out, err = run_deploy(monkeypatch, capsys, ["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}@{COMMIT}",
+                                                      "--dry-run"], app_root)
+
+    assert (code, err) == (0, "")
+    assert out == "\n".join(APP_LISTING) + f"\n\nZOO_SOURCE=hf://{ZOO_REPO}@{COMMIT}\n"
+    assert FakeHfApi.instances == []
+
+
+def test_dry_run_of_the_bundled_zoo_adds_its_served_files_only(app_root, monkeypatch, capsys, hf_cache):
+    code, out, err = run_deploy(monkeypatch, capsys, ["--space", SPACE, "--dry-run"], app_root)
+
+    zoo_files = ["bundled_zoo/zoo.json", "bundled_zoo/probes.json"] + [
+        f"bundled_zoo/{v}/{name}" for v in TINY_VARIANTS
+        for name in ("model.keras", "vocabulary.txt", "history.json", "metadata.json", "README.md")]
+    assert (code, err) == (0, "")
+    assert out == "\n".join(APP_LISTING + zoo_files) + "\n\nZOO_SOURCE=bundled_zoo\n"
+
+
+def test_the_real_space_has_the_apps_packages_whole_and_nothing_of_training_or_tests():
+    files = list(deploy.plan(f"hf://{ZOO_REPO}@{COMMIT}").files)
+
+    assert files[:len(APP_FILES)] == APP_FILES
+    packages = sorted(p.relative_to(REPO).as_posix() for package in ("zoo", "views") if (REPO / package).is_dir()
+                      for p in (REPO / package).glob("**/*.py"))
+    assert sorted(files[len(APP_FILES):]) == packages
+    assert "zoo/deployment.py" in files and not any(f.endswith(".keras") for f in files)
+
+
+def test_deploy_creates_a_docker_space_sets_its_zoo_then_commits_the_files_once(
+        tiny_zoo_path, app_root, fake_hub, monkeypatch, capsys):
+    commit = publish(fake_hub, tiny_zoo_path, ZOO_REPO)
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+
+    def space_api(token=None):
+        return FakeSpaceApi(token=token, existing=["bundled_zoo/zoo.json", "Dockerfile"])
+
+    FakeHfApi.instances.clear()
+    monkeypatch.setattr(deploy, "HfApi", space_api)
+    monkeypatch.setattr(deploy, "ROOT", app_root)
+    code = deploy.main(["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}@{commit}", "--private"])
+    out, err = capsys.readouterr()
+
+    assert code == 0, err
+    (api,) = FakeHfApi.instances
+    assert api.token == SECRET
+    assert [name for name, _, _ in api.calls] == ["create_repo", "add_space_variable", "list_repo_files", "create_commit"]
+    args, kwargs = api.call("create_repo")
+    assert args == (SPACE,) and kwargs == {"repo_type": "space", "space_sdk": "docker", "private": True, "exist_ok": True}
+    assert api.call("add_space_variable") == ((SPACE, "ZOO_SOURCE", f"hf://{ZOO_REPO}@{commit}"), {})
+    (repo_id, operations), kwargs = api.call("create_commit")
+    assert repo_id == SPACE and kwargs["repo_type"] == "space"
+    added = [op.path_in_repo for op in operations if hasattr(op, "path_or_fileobj")]
+    assert added == APP_LISTING
+    assert [op.path_in_repo for op in operations if not hasattr(op, "path_or_fileobj")] == ["bundled_zoo/zoo.json"]
+    assert f"/spaces/{SPACE}" in out.splitlines()[-1] and SECRET not in out + err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--space", "no-owner"], "error: malformed repo id 'no-owner'"),
+    (["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}"], "is not pinned to a commit"),
+    (["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}@main"], "is not pinned to a commit"),
+    (["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}@"], "has an empty revision"),
+    (["--space", SPACE, "--zoo", "hf://a/b/c@" + COMMIT], "malformed repo id"),
+    (["--space", SPACE, "--zoo", "/tmp"], "a Space serves the bundled zoo or a zoo on the Hub"),
+    (["--space", SPACE], "error: no Hugging Face token"),
+    (["--space", SPACE, "--zoo", f"hf://nobody/nothing@{COMMIT}"], "does not open"),
+])
+def test_deploy_refuses_in_one_line_without_a_traceback(argv, message, monkeypatch, capsys, fake_hub):
+    if "no Hugging Face token" not in message:
+        monkeypatch.setenv("HF_TOKEN", SECRET)
+    code, out, err = run_deploy(monkeypatch, capsys, argv)
+
+    assert code == 1 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err, err
+    assert not any(name == "create_commit" for api in FakeHfApi.instances for name, _, _ in api.calls)
+
+
+def test_deploy_refuses_a_hub_zoo_with_a_damaged_variant(tiny_zoo_copy, fake_hub, monkeypatch, capsys):
+    commit = publish(fake_hub, tiny_zoo_copy, ZOO_REPO)
+    files = fake_hub.repos[ZOO_REPO]["commits"][commit]
+    files[f"{TINY_VARIANTS[0]}/vocabulary.txt"] += b"tampered\n"
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+
+    code, out, err = run_deploy(monkeypatch, capsys, ["--space", SPACE, "--zoo", f"hf://{ZOO_REPO}@{commit}"])
+
+    # The download's progress bars, then the refusal in one line.
+    assert code == 1 and out == "" and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: the zoo hf://") and f"has a broken variant, {TINY_VARIANTS[0]}" in last

@@ -88,7 +88,7 @@ def check_zoo_source(source: str | None) -> str:
     )
 
 
-def app_files(root: Path = ROOT) -> dict[str, Path]:
+def app_files(root: Path) -> dict[str, Path]:
     """The app's files in the Space (see the module docstring), in upload order."""
     files = {}
     for name in APP_FILES:
@@ -120,8 +120,10 @@ def bundled_zoo_files(zoo_dir: Path = BUNDLED_ZOO) -> dict[str, Path]:
     return files
 
 
-def plan(zoo_source: str, root: Path = ROOT) -> Plan:
-    """The Space's files and variables for ``zoo_source`` (as ``check_zoo_source`` returns it)."""
+def plan(zoo_source: str, root: Path | None = None) -> Plan:
+    """The Space's files and variables for ``zoo_source`` (as ``check_zoo_source`` returns it),
+    taken from the checkout at ``root`` (default: this one)."""
+    root = root or ROOT
     files = app_files(root)
     if zoo_source == BUNDLED_SOURCE:
         files |= bundled_zoo_files(root / BUNDLED_SOURCE)
