@@ -238,3 +238,93 @@ def test_deploy_refuses_a_hub_zoo_with_a_damaged_variant(tiny_zoo_copy, fake_hub
     assert code == 1 and out == "" and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("error: the zoo hf://") and f"has a broken variant, {TINY_VARIANTS[0]}" in last
+
+
+# ---------------------------------------------------------------- the Space's configuration
+
+import yaml  # noqa: E402
+
+from scripts.space_rehearsal import read_dockerfile, shell_command  # noqa: E402
+
+#: The keys of the Spaces configuration reference (https://huggingface.co/docs/hub/spaces-config-reference).
+SPACE_CONFIG_KEYS = {
+    "title", "emoji", "colorFrom", "colorTo", "sdk", "python_version", "sdk_version", "suggested_hardware",
+    "suggested_storage", "app_file", "app_port", "base_path", "fullWidth", "header", "short_description",
+    "models", "datasets", "tags", "thumbnail", "pinned", "hf_oauth", "hf_oauth_scopes",
+    "hf_oauth_expiration_minutes", "disable_embedding", "startup_duration_timeout", "custom_headers",
+    "preload_from_hub", "license",
+}
+COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
+
+
+def front_matter() -> dict:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_the_front_matter_is_a_docker_space_on_the_dockerfiles_port():
+    config = front_matter()
+    dockerfile = read_dockerfile(REPO / "Dockerfile")
+
+    assert set(config) <= SPACE_CONFIG_KEYS
+    assert config["sdk"] == "docker" and "sdk_version" not in config and "app_file" not in config
+    assert config["app_port"] == 7860
+    assert dockerfile.expose == [config["app_port"]]
+    assert dockerfile.env["STREAMLIT_SERVER_PORT"] == str(config["app_port"])
+    assert dockerfile.env["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"
+    assert config["title"] == "SimpleRNN Zoo" and config["emoji"] == "🔁"
+    assert {config["colorFrom"], config["colorTo"]} <= COLORS
+    assert 0 < len(config["short_description"]) <= 60
+    assert config["license"] == "mit"
+    assert (REPO / "LICENSE").read_text().startswith("MIT License\n")
+
+
+def test_the_dockerfile_runs_python_3_11_as_uid_1000_with_the_app_requirements_only():
+    dockerfile = read_dockerfile(REPO / "Dockerfile")
+    runs = [run for run, _ in dockerfile.runs]
+
+    assert dockerfile.base == "python:3.11-slim"
+    assert dockerfile.users_added == ["useradd --create-home --uid 1000 user"]
+    assert dockerfile.user == "user" and dockerfile.env["HOME"] == "/home/user"
+    assert dockerfile.workdir.startswith(dockerfile.env["HOME"] + "/")
+    (install,) = [run for run in runs if "pip install" in run]
+    assert install == "pip install --no-cache-dir -r requirements.txt"
+    assert dockerfile.cmd == ["streamlit", "run", "streamlit_app.py"]
+    assert "/_stcore/health" in dockerfile.healthcheck
+    assert dockerfile.env["ZOO_PUBLIC"] == "1" and public_mode(dockerfile.env)
+
+
+def test_the_build_fetches_the_space_variables_zoo_and_the_run_is_offline():
+    dockerfile = read_dockerfile(REPO / "Dockerfile", build_args={"ZOO_SOURCE": f"hf://{ZOO_REPO}@{COMMIT}"})
+    (fetch, scope), = [(run, scope) for run, scope in dockerfile.runs if "ZOO_SOURCE" in run]
+
+    assert shell_command(fetch).endswith('python -m zoo verify --zoo "$ZOO_SOURCE"')
+    assert scope["ZOO_SOURCE"] == f"hf://{ZOO_REPO}@{COMMIT}"
+    assert "HF_HUB_OFFLINE" not in scope  # the build may download...
+    assert dockerfile.env["HF_HUB_OFFLINE"] == "1"  # ...the run may not
+    assert dockerfile.env["ZOO_SOURCE"] == f"hf://{ZOO_REPO}@{COMMIT}"
+    assert read_dockerfile(REPO / "Dockerfile").env["ZOO_SOURCE"] == deploy.BUNDLED_SOURCE
+
+
+# ---------------------------------------------------------------- the rehearsal, cheap
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
+def test_the_space_rehearsal_passes_on_the_tiny_zoo(tiny_zoo_path):
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "scripts/space_rehearsal.py", "--zoo", str(tiny_zoo_path), "--python", sys.executable,
+         "--no-screens", "--timeout", "240"],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["passed"] and not [check for check, passed in report["checks"].items() if passed is False]
+    assert (report["numbers_checked"], report["numbers_equal"]) == (2 * len(TINY_VARIANTS), 2 * len(TINY_VARIANTS))
+    assert report["hub_requests_at_run_time"] == 0
