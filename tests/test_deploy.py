@@ -4,13 +4,20 @@ run of ``scripts/space_rehearsal.py``."""
 
 from __future__ import annotations
 
-import os
+import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from streamlit.testing.v1 import AppTest
 
+from scripts.space_rehearsal import read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
+from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
+from training import deploy
 from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
 
 APP = REPO / "streamlit_app.py"
@@ -95,9 +102,6 @@ def test_in_public_mode_a_zoo_that_cannot_open_is_explained_without_its_path(mon
 
 # ---------------------------------------------------------------- training.deploy
 
-from training import deploy  # noqa: E402
-from tests.test_hub import FakeHfApi, FakeHub, fake_hub, hf_cache, publish  # noqa: E402,F401  (fixtures)
-
 SPACE = "zoo-keeper/simplernn-zoo-demo"
 ZOO_REPO = "zoo-keeper/simplernn-zoo"
 SECRET = "hf_TEST_TOKEN_never_to_be_printed_0123456789"
@@ -115,8 +119,6 @@ class FakeSpaceApi(FakeHfApi):
 @pytest.fixture
 def app_root(tmp_path, tiny_zoo_path) -> Path:
     """A checkout holding what the rule picks, and what it must leave out."""
-    import shutil
-
     root = tmp_path / "checkout"
     for name in [*APP_FILES, ".streamlit/secrets.toml", "zoo/__init__.py", "zoo/store.py", "zoo/data/stop.txt",
                  "zoo/__pycache__/store.cpython-311.pyc", "zoo/.DS_Store", "views/__init__.py",
@@ -242,10 +244,6 @@ def test_deploy_refuses_a_hub_zoo_with_a_damaged_variant(tiny_zoo_copy, fake_hub
 
 # ---------------------------------------------------------------- the Space's configuration
 
-import yaml  # noqa: E402
-
-from scripts.space_rehearsal import read_dockerfile, shell_command  # noqa: E402
-
 #: The keys of the Spaces configuration reference (https://huggingface.co/docs/hub/spaces-config-reference).
 SPACE_CONFIG_KEYS = {
     "title", "emoji", "colorFrom", "colorTo", "sdk", "python_version", "sdk_version", "suggested_hardware",
@@ -313,10 +311,6 @@ def test_the_build_fetches_the_space_variables_zoo_and_the_run_is_offline():
 @pytest.mark.browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
 def test_the_space_rehearsal_passes_on_the_tiny_zoo(tiny_zoo_path):
-    import json
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "scripts/space_rehearsal.py", "--zoo", str(tiny_zoo_path), "--python", sys.executable,
          "--no-screens", "--timeout", "240"],
