@@ -140,6 +140,20 @@ def read_dockerfile(path: Path, build_args: dict[str, str] | None = None) -> Doc
     return parsed
 
 
+def healthcheck_command(healthcheck: str) -> str:
+    """The shell command of ``HEALTHCHECK [OPTIONS] CMD command``."""
+    options, _, command = healthcheck.partition("CMD ")
+    return command.strip()
+
+
+def front_matter(readme: Path) -> dict:
+    """The README's YAML front matter: the Space's configuration."""
+    import yaml
+
+    text = readme.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---\n", 2)[1]) if text.startswith("---\n") else {}
+
+
 def shell_command(run: str) -> str:
     """A ``RUN`` line as ``/bin/sh -c`` gets it: BuildKit's ``--mount=...`` options removed."""
     return re.sub(r"^(\s*--[\w-]+=\S+\s+)+", "", run)
@@ -373,6 +387,7 @@ def rehearse(args: argparse.Namespace) -> dict:
         runtime = in_image(dockerfile.env) | variables | {"HF_ENDPOINT": hub.url}
         port = int(runtime["STREAMLIT_SERVER_PORT"])
         checks["the port is the one the Dockerfile exposes"] = dockerfile.expose == [port]
+        checks["the port is the front matter's app_port"] = front_matter(app / "README.md").get("app_port") == port
         if not port_is_free(port):
             port = free_port()
             print(f"note: port {runtime['STREAMLIT_SERVER_PORT']} is busy on this machine; using {port}")
@@ -389,6 +404,9 @@ def rehearse(args: argparse.Namespace) -> dict:
             report["server_healthy_s"] = round(time.perf_counter() - started, 2)
             checks["health endpoint answers ok"] = True
             print(f"server start to healthy: {report['server_healthy_s']} s", flush=True)
+            health = subprocess.run(as_space_user(["/bin/sh", "-c", healthcheck_command(dockerfile.healthcheck)]),
+                                    cwd=app, env=runtime, capture_output=True, timeout=60)
+            checks["the Dockerfile's HEALTHCHECK passes"] = health.returncode == 0
 
             visited = asyncio.run(visit(url, _variants(python, app, runtime), args.timeout * 1000,
                                         None if args.no_screens else SCREENS))

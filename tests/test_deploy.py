@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
-from scripts.space_rehearsal import read_dockerfile, shell_command
+from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
 from training import deploy
@@ -255,14 +254,8 @@ SPACE_CONFIG_KEYS = {
 COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 
 
-def front_matter() -> dict:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    assert text.startswith("---\n")
-    return yaml.safe_load(text.split("---\n", 2)[1])
-
-
 def test_the_front_matter_is_a_docker_space_on_the_dockerfiles_port():
-    config = front_matter()
+    config = front_matter(REPO / "README.md")
     dockerfile = read_dockerfile(REPO / "Dockerfile")
 
     assert set(config) <= SPACE_CONFIG_KEYS
