@@ -21,7 +21,10 @@ Space's build and run do, reading the Dockerfile rather than retyping it:
    stand-in Hub keeps running and counts requests: the run must make none.
 
 Steps 4 and 5 run as uid 1000, as Spaces run containers, when this script runs as root
-(``setpriv``, from util-linux: this rehearsal is Linux-only, as the image is).
+(``setpriv``, from util-linux: this rehearsal is Linux-only, as the image is). The fresh
+virtualenv is made from a Python of the base image's version that uid 1000 can run. In the
+cheap form, an interpreter uid 1000 cannot run (pyenv's, under /root) runs as the current
+user, and the check "runs as a non-root user" is reported as skipped.
 
 Then it checks the health endpoint; visits the page in headless Chromium, which classifies the
 default example and a typed review, every number checked against ``python -m zoo classify
@@ -348,6 +351,8 @@ def rehearse(args: argparse.Namespace) -> dict:
             report["install_s"] = None
         else:
             base = base_python(dockerfile.base)
+            print(f"install: a fresh virtualenv of {base}, then pip install -r requirements.txt "
+                  "(minutes without a pip cache)…", flush=True)
             subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, timeout=600)
             python = work / "venv" / "bin" / "python"
             subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
@@ -370,6 +375,7 @@ def rehearse(args: argparse.Namespace) -> dict:
 
         # Build: the Dockerfile's RUN that fetches the zoo, as the Space's user, from the stand-in Hub.
         (fetch, scope), = [(run, scope) for run, scope in dockerfile.runs if "ZOO_SOURCE" in run]
+        print(f"build: {shell_command(fetch)}  (ZOO_SOURCE={scope.get('ZOO_SOURCE')})…", flush=True)
         started = time.perf_counter()
         build = subprocess.run(as_space_user(["/bin/sh", "-c", shell_command(fetch)]), cwd=app,
                                env=in_image(scope) | {"HF_ENDPOINT": hub.url}, capture_output=True, text=True,
