@@ -482,7 +482,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if sys.platform != "linux":
         parser.error("the rehearsal runs the Linux image's steps; run it on Linux")
-    report = rehearse(args)
+    from training.push import PushRefused
+
+    try:
+        report = rehearse(args)
+    except (PushRefused, RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as error:
+        print(f"FAIL the rehearsal stopped: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return 1
     for check, passed in report["checks"].items():
         print(f"{ {True: 'ok  ', False: 'FAIL', None: 'skip'}[passed]} {check}")
     print(json.dumps(report))
