@@ -90,6 +90,18 @@ def test_a_local_run_keeps_the_source_box_the_reload_button_and_the_zoo_folder(m
     assert at.sidebar.table[0].value.iloc[:, 0].tolist() == ["local", str(tiny_zoo_path.resolve())]
 
 
+def test_a_streamlit_secret_turns_public_mode_on_where_no_environment_variable_can_be_set(monkeypatch, tiny_zoo_path):
+    monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
+    monkeypatch.delenv(PUBLIC_ENV, raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.secrets[PUBLIC_ENV] = "1"  # Streamlit Community Cloud: the app's Secrets
+    at.run()
+
+    assert not at.exception, at.exception
+    assert [t.label for t in at.sidebar.text_input] == []
+    assert "Reload the zoo" not in [b.label for b in at.button]
+
+
 def test_in_public_mode_a_zoo_that_cannot_open_is_explained_without_its_path(monkeypatch, tmp_path):
     missing = tmp_path / "nowhere" / "zoo"
     at = run_app(monkeypatch, missing, "1")
