@@ -26,10 +26,12 @@ from zoo.text import MAX_TEXT_CHARS
 #: At most this many variants side by side in "Which words matter".
 MAX_COMPARED = 3
 #: Characters per line of a variant's text in "Which words matter".
-LINE_CHARS = 46
+LINE_CHARS = 36
 #: Colours of the word-importance scale: towards negative, no effect, towards positive
 #: (the Classify tab's colours for the two labels).
 IMPORTANCE_RANGE = ["#c62828", "#f4f4f4", "#2e7d32"]
+#: Pixels per unit in the hidden-state heatmap.
+STATE_ROW = 9
 ORDER_NAMES = {"sentence_first": "sentence, then filler", "filler_first": "filler, then sentence"}
 #: The example explained when the visitor has not submitted a text yet.
 FALLBACK_EXAMPLE = "Bad start, great ending"
@@ -136,7 +138,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
         curves = alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
             x=alt.X("k:Q", scale=alt.Scale(type="symlog", constant=10), title="filler words k",
                     axis=alt.Axis(values=results["k"])),
-            y=alt.Y("separation:Q", title="separation (P after positive − P after negative)"),
+            y=alt.Y("separation:Q", title="separation"),
             color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=0)),
             strokeDash=alt.StrokeDash("order:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["variant", "order", "k", alt.Tooltip("separation:Q", format=".3f"), "n"],
@@ -161,23 +163,24 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
 
     st.subheader("Probes")
     st.caption(
-        "Accuracy of every variant on each probe (n texts each). Rows ending in *moves P the right way* count pairs: "
-        "adding *not*, or a stronger word, should move P(positive) in one direction."
+        "Accuracy of every variant on each probe (hover a cell for the probe, an example and n). The two *direction* "
+        "rows count pairs of texts instead: adding *not*, or a stronger word, should move P(positive) one way."
     )
     cells = pd.DataFrame([
-        {"variant": vid, "probe": f"{test.probe}: {test.name}", "description": test.description,
+        {"variant": vid, "probe": test.id.replace(".", " · "), "name": f"{test.probe}: {test.name}",
+         "description": test.description,
          "accuracy": results["variants"][vid]["tests"][test.id]["accuracy"], "n": results["variants"][vid]["tests"][test.id]["n"]}
         for vid in variants for test in TESTS
     ])
     base = alt.Chart(cells).encode(
-        x=alt.X("variant:N", sort=variants, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
-        y=alt.Y("probe:N", sort=[f"{t.probe}: {t.name}" for t in TESTS], title=None, axis=alt.Axis(labelLimit=260)),
-        tooltip=["variant", "probe", "description", alt.Tooltip("accuracy:Q", format=".2f"), "n"],
+        x=alt.X("variant:N", sort=variants, title=None, axis=alt.Axis(labelAngle=-60, labelLimit=200, labelOverlap=False)),
+        y=alt.Y("probe:N", sort=[t.id.replace(".", " · ") for t in TESTS], title=None, axis=alt.Axis(labelLimit=200)),
+        tooltip=["variant", alt.Tooltip("name:N", title="probe"), "description", alt.Tooltip("accuracy:Q", format=".2f"), "n"],
     )
     heat = base.mark_rect().encode(color=alt.Color("accuracy:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
                                                    legend=alt.Legend(orient="bottom", title="accuracy")))
-    labels = base.mark_text(fontSize=11).encode(text=alt.Text("accuracy:Q", format=".2f"))
-    st.altair_chart((heat + labels).properties(height=28 * len(TESTS)), width="stretch")
+    labels = base.mark_text(fontSize=10).encode(text=alt.Text("accuracy:Q", format=".2f"))
+    st.altair_chart((heat + labels).properties(height=26 * len(TESTS)), width="stretch", height=26 * len(TESTS) + 190)
 
     explain_section(source, z, variants, warming)
 
@@ -257,7 +260,7 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Futur
     frame = frames_by_state[name]
     if frame["position"].nunique() < 2:
         st.caption("With a single word, units cannot be sorted by how they follow the output.")
-    st.altair_chart(states_chart(frame), width="stretch")
+    st.altair_chart(states_chart(frame), width="stretch", height=STATE_ROW * int(frame["unit"].nunique()) + 150)
 
 
 def importance_chart(frame: pd.DataFrame, scale: alt.Scale) -> alt.LayerChart:
@@ -292,4 +295,4 @@ def states_chart(frame: pd.DataFrame) -> alt.Chart:
                         legend=alt.Legend(orient="bottom", title="value")),
         tooltip=["word", alt.Tooltip("position:Q", title="word number"), "unit",
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("correlation:Q", format="+.2f", title="r with output")],
-    ).properties(height=8 * int(frame["rank"].max() or 1) + 40)
+    ).properties(height=STATE_ROW * int(frame["unit"].nunique() or 1))
