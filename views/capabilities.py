@@ -189,14 +189,15 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
 def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Future | None) -> None:
     """Word importance and hidden states for the visitor's text. A fragment: choosing variants
     reruns only this part, and each rerun reads the text last submitted in the Classify tab."""
-    text = st.session_state.get("submitted") or EXAMPLES[FALLBACK_EXAMPLE]
+    submitted = st.session_state.get("submitted")
+    text = EXAMPLES[FALLBACK_EXAMPLE] if submitted is None else submitted
     st.subheader("Your text, word by word")
     why = refusal(text)
     if why:
         st.info(f"Nothing to explain: {why}. Type a review in the Classify tab and press Classify.")
         return
     shown = text if len(text) <= 160 else text[:157] + "…"
-    st.caption("The text last submitted in the Classify tab" + ("" if st.session_state.get("submitted")
+    st.caption("The text last submitted in the Classify tab" + ("" if submitted is not None
                else f" (none yet: the example *{FALLBACK_EXAMPLE}*)") + ":")
     st.text(shown)
     st.button("Explain the latest text from Classify", key="explain_refresh",
