@@ -163,8 +163,9 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
 
     st.subheader("Probes")
     st.caption(
-        "Accuracy of every variant on each probe (hover a cell for the probe, an example and n). The two *direction* "
-        "rows count pairs of texts instead: adding *not*, or a stronger word, should move P(positive) one way."
+        "Accuracy of every variant on each probe (hover a cell for the probe, an example and n). The *not good*, "
+        "*not bad* and *direction* rows count pairs of texts instead: adding *not*, or a stronger word, should move "
+        "P(positive) one way."
     )
     cells = pd.DataFrame([
         {"variant": vid, "probe": test.id.replace(".", " · "), "name": f"{test.probe}: {test.name}",

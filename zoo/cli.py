@@ -246,7 +246,7 @@ def cmd_verify(zoo: Zoo, args: argparse.Namespace) -> int:
 
 PROBES_START, PROBES_END = "<!-- probes:start -->", "<!-- probes:end -->"
 #: Short column titles of the probe tests in the terminal table, in ``probes.TESTS`` order.
-PROBE_COLUMNS = ("plain", "not", "not→P", "but", "weak", "strong", "strong→P", "names", "typos", "sentence", "paragraph")
+PROBE_COLUMNS = ("plain", "not", "not good↓", "not bad↑", "but", "weak", "strong", "strong→P", "names", "typos", "sentence", "paragraph")
 
 
 def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ from .text import TEXT_PIPELINE_VERSION, tokenize
 PROBES_FILE = "probes.json"
 PROBES_FORMAT = 1
 #: Bump when a template, a filler or a measure changes: stored results then count as stale.
-SUITE_VERSION = 1
+SUITE_VERSION = 2
 
 SPAN_K = (0, 10, 25, 50, 100, 200, 400)
 ORDERS = ("sentence_first", "filler_first")
@@ -144,8 +144,8 @@ TESTS = (
     Test("negation.plain", "negation", "plain: good / bad", "'The film was good.' (positive), '... bad.' (negative)"),
     Test("negation.negated", "negation", "negated: not good / not bad",
          "'The film was not good.' is negative, '... not bad.' positive"),
-    Test("negation.direction", "negation", "'not' moves P the right way",
-         "pairs: P(not good) < P(good) and P(not bad) > P(bad)"),
+    Test("negation.not_good", "negation", "'not' lowers P after a positive word", "pairs: P(not good) < P(good)"),
+    Test("negation.not_bad", "negation", "'not' raises P after a negative word", "pairs: P(not bad) > P(bad)"),
     Test("contrast.but", "contrast", "the clause after 'but' decides",
          "'The cast is weak, but overall I enjoyed it very much.' is positive, and the mirror negative"),
     Test("intensity.weak", "intensity", "weak wording", "'I thought the film was decent.' / '... mediocre.'"),
@@ -227,7 +227,8 @@ def build_suite() -> Suite:
     def labelled(test: str, items: list[tuple[str, bool]]) -> None:
         suite.labelled[test] = [(suite.add(text), label) for text, label in items]
 
-    plain, negated, direction = [], [], []
+    plain, negated = [], []
+    suite.pairs["negation.not_good"], suite.pairs["negation.not_bad"] = [], []
     for subject in _SUBJECTS:
         for positive, adjectives in _NEGATION_ADJECTIVES.items():
             for adjective in adjectives:
@@ -235,10 +236,12 @@ def build_suite() -> Suite:
                 plain.append((said, positive))
                 negated.append((denied, not positive))
                 # "not" should move P down from a positive word and up from a negative one.
-                direction.append((suite.add(denied), suite.add(said)) if positive else (suite.add(said), suite.add(denied)))
+                if positive:
+                    suite.pairs["negation.not_good"].append((suite.add(denied), suite.add(said)))
+                else:
+                    suite.pairs["negation.not_bad"].append((suite.add(said), suite.add(denied)))
     labelled("negation.plain", plain)
     labelled("negation.negated", negated)
-    suite.pairs["negation.direction"] = direction
 
     labelled("contrast.but", [
         (f"{opener}, but {verdict}.", decides)
@@ -453,8 +456,8 @@ def probes_table(results: dict) -> str:
         memory = result["memory"]
         cells = [
             f"`{variant_id}`", span_text(memory["sentence_first"]), span_text(memory["filler_first"]),
-            f"{memory['sentence_first']['separation'][0]:.2f}", f"{result['filler_bias'][k100]:.2f}",
-            *(f"{result['tests'][test.id]['accuracy']:.2f}" for test in TESTS),
+            _number(memory["sentence_first"]["separation"][0]), _number(result["filler_bias"][k100]),
+            *(_number(result["tests"][test.id]["accuracy"]) for test in TESTS),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     for variant_id, error in (results.get("errors") or {}).items():
@@ -467,7 +470,7 @@ def separation_table(results: dict, order: str = "sentence_first") -> str:
     lines = ["| variant | " + " | ".join(f"k={k}" for k in results["k"]) + " |", "|---|" + "---:|" * len(results["k"])]
     for variant_id, result in results["variants"].items():
         memory = result["memory"][order]
-        cells = ["cut" if cut else f"{value:.2f}" for value, cut in zip(memory["separation"], memory["cut_away"])]
+        cells = ["cut" if cut else _number(value) for value, cut in zip(memory["separation"], memory["cut_away"])]
         lines.append(f"| `{variant_id}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -486,3 +489,9 @@ def probes_markdown(results: dict) -> str:
 def _counts(results: dict) -> list[tuple[Test, int]]:
     first = next(iter(results["variants"].values()), None)
     return [(test, first["tests"][test.id]["n"] if first else 0) for test in TESTS]
+
+
+def _number(value: float) -> str:
+    """Two decimals, without the "-0.00" of a tiny negative separation."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
