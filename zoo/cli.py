@@ -249,9 +249,18 @@ PROBES_START, PROBES_END = "<!-- probes:start -->", "<!-- probes:end -->"
 PROBE_COLUMNS = ("plain", "not", "not good↓", "not bad↑", "but", "weak", "strong", "strong→P", "names", "typos", "sentence", "paragraph")
 
 
-def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def _progress(what: str, done: int, total: int, detail: str) -> None:
+    """A progress bar on stderr, redrawn in place on a terminal; one line per step in a log."""
+    filled = 24 * done // max(total, 1)
+    line = f"{what} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total} {detail}"
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        print(f"\r{line:<90}", end=end, file=sys.stderr, flush=True)
+    elif done:
+        print(line, file=sys.stderr, flush=True)
 
+
+def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
     from .probes import SPAN_K, TESTS, probes_markdown, run_probes, span_text, write_probes
 
     if args.write and args.variant:
@@ -266,13 +275,14 @@ def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
         print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
         return EXIT_USAGE
     ids = args.variant or zoo.ids
-    # disable=None: a live bar on a terminal, nothing in a log or a pipe.
-    with tqdm(total=len(ids), desc="probing", unit="variant", file=sys.stderr, disable=None) as bar:
-        def advance(variant_id: str) -> None:
-            bar.set_postfix_str(variant_id)
-            bar.update()
+    done = []
 
-        results = run_probes(zoo, ids, progress=advance)
+    def advance(variant_id: str) -> None:
+        done.append(variant_id)
+        _progress("probing", len(done), len(ids), variant_id)
+
+    _progress("probing", 0, len(ids), "loading the first variant")
+    results = run_probes(zoo, ids, progress=advance)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
