@@ -138,3 +138,23 @@ def test_an_lstm_shows_its_output_and_cell_state_equal_to_keras_own_layers():
         np.testing.assert_allclose(states[2 * number + 1][:, -1], last_c, atol=1e-6)
         h = sequence
     np.testing.assert_allclose(p[:, -1, 0], np.asarray(model(x))[:, 0], atol=1e-6)
+
+
+def test_the_speed_script_prints_its_numbers_as_json(tiny_zoo_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "explain_speed.py"), "--zoo", str(tiny_zoo_path), "--repeats", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["variants"] == list(TINY_VARIANTS) and report["words"] == 200 and report["repeats"] == 2
+    assert 0 < report["explain_ms"]["p50"] <= report["explain_ms"]["p95"]
+    assert report["probes_s"]["variants"] == len(TINY_VARIANTS) and report["probes_s"]["texts"] > 0
+    assert "target < 300 ms" in result.stdout

@@ -371,6 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = add("probe", "Run the behavioural probes (memory span, negation, contrast, intensity, unknown words, "
                 "length) through every variant: sentences built from fixed templates, no review text.")
+    probe.epilog = ("Memory span: a clear sentence, then k neutral filler words. The separation is mean P(positive) after "
+                    "the positive sentences minus mean P(positive) after the negative ones; the span is the largest k up to "
+                    "which it keeps half its value at k=0 ('cut' where the sentence no longer fits in maxlen). "
+                    "Refresh the bundled zoo's results and the README tables: python -m zoo probe --write --update README.md")
     probe.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
     probe.add_argument("--json", action="store_true", help="the whole result as one JSON document (schema: README)")
     probe.add_argument("--write", action="store_true", help="store the result as probes.json beside the zoo's zoo.json, "
