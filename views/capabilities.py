@@ -121,7 +121,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
         "The **separation** is the mean P(positive) after the positive sentences minus the mean after the negative ones: "
         "how well the variant still tells them apart. The **span** is the largest *k* up to which it keeps at least "
         f"{SPAN_SHARE:.0%} of its separation at *k* = 0. Where the sentence no longer fits in `maxlen` it was cut away, "
-        "not forgotten, and the line stops."
+        "not forgotten, and the line stops. Solid lines: the sentence first; dashed: the filler first."
     )
     chosen = st.multiselect(
         "Variants", variants, key="span_variants",
@@ -140,7 +140,10 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
                     axis=alt.Axis(values=results["k"])),
             y=alt.Y("separation:Q", title="separation"),
             color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=0)),
-            strokeDash=alt.StrokeDash("order:N", legend=alt.Legend(orient="bottom", title=None)),
+            # Solid: the sentence first (memory); dashed: the filler first. Said in the caption: a
+            # dash legend under line-and-point marks draws only dots.
+            strokeDash=alt.StrokeDash("order:N", legend=None, scale=alt.Scale(
+                domain=[ORDER_NAMES["sentence_first"], ORDER_NAMES["filler_first"]], range=[[1, 0], [6, 4]])),
             tooltip=["variant", "order", "k", alt.Tooltip("separation:Q", format=".3f"), "n"],
         )
         st.altair_chart(curves, width="stretch")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -199,24 +200,21 @@ def hidden_states(zoo: Zoo, variant_id: str, text: str) -> HiddenStates:
                         dict(zip(state_names(model), states)), p[:, 0].astype(np.float64))
 
 
-_STATES: dict = {}
+_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _STATES_LOCK = threading.Lock()
 
 
 def _states_forward(model):
-    """``states_model(model)``, compiled with XLA, built once per model (kept while the model lives)."""
-    import weakref
-
+    """``states_model(model)``, compiled with XLA, built once per model (forgotten with the model,
+    as ``inference.compiled_forward`` is)."""
     import tensorflow as tf
 
     with _STATES_LOCK:
-        key = id(model)
-        entry = _STATES.get(key)
-        if entry is None or entry[0]() is not model:
+        forward = _STATES.get(model)
+        if forward is None:
             forward = tf.function(_StatesForward(states_model(model)), jit_compile=True)
-            entry = (weakref.ref(model), forward)
-            _STATES[key] = entry
-        return entry[1]
+            _STATES[model] = forward
+        return forward
 
 
 class _StatesForward:
