@@ -66,30 +66,28 @@ def test_up_to_three_variants_are_explained_side_by_side(monkeypatch, tiny_zoo_p
     assert at.multiselect(key="importance_variants").proto.max_selections == 3
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Nothing to explain: empty text"),
-    ("🎬 !!!", "Nothing to explain: no words to read"),
-])
-def test_nothing_to_explain_says_why(monkeypatch, tiny_zoo_path, text, message):
-    at = classify(open_app(monkeypatch, tiny_zoo_path), text)
-    assert any(message in info for info in texts(at.info))
-    assert frames_with(at, "delta") == []
-
-
-@pytest.mark.parametrize("text, warning", [
+NOTHING_TO_EXPLAIN = [("", "Nothing to explain: empty text"), ("🎬 !!!", "Nothing to explain: no words to read")]
+ODD_TEXTS = [
     ("zzqx qqzv vvzq", "None of these words is in the models' vocabulary"),
     ("a dull film. " * 8000 + "great", f"only its last {MAX_TEXT_CHARS:,} are read"),
     ("brilliant", None),
-])
-def test_odd_texts_are_explained_with_a_notice(monkeypatch, tiny_zoo_path, text, warning):
-    at = classify(open_app(monkeypatch, tiny_zoo_path), text)
-    assert not at.exception
-    if warning:
-        assert any(warning in w for w in texts(at.warning))
-    [importance] = frames_with(at, "delta")
-    assert len(importance) == min(len(tokenize(text[-MAX_TEXT_CHARS:])), 300)
-    if len(tokenize(text)) == 1:
-        assert "With a single word, units cannot be sorted by how they follow the output." in texts(at.caption)
+]
+
+
+def test_bad_input_gets_a_message_and_odd_texts_an_explanation(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
+    for text, message in NOTHING_TO_EXPLAIN:
+        classify(at, text)
+        assert any(message in info for info in texts(at.info)), text
+        assert frames_with(at, "delta") == []
+    for text, warning in ODD_TEXTS:
+        classify(at, text)
+        if warning:
+            assert any(warning in w for w in texts(at.warning)), text[:20]
+        [importance] = frames_with(at, "delta")
+        assert len(importance) == min(len(tokenize(text[-MAX_TEXT_CHARS:])), 300)
+        if len(tokenize(text)) == 1:
+            assert "With a single word, units cannot be sorted by how they follow the output." in texts(at.caption)
 
 
 def test_the_tab_never_renders_html():

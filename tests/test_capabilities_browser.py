@@ -24,19 +24,20 @@ def test_the_tab_explains_the_submitted_text_at_1400_and_420_px(app_url, tmp_pat
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-quic"])
         try:
-            for width in (1400, 420):
-                page = browser.new_page(viewport={"width": width, "height": 2400})
-                page.goto(app_url)
-                review = page.get_by_label("Your review")
-                expect(review).to_be_visible(timeout=90_000)
-                review.fill(TEXT)
-                page.get_by_role("button", name="Classify").click()
-                expect(page.locator("[data-testid='stTable'] tr", has_text=TINY_VARIANTS[0])).to_be_visible(timeout=90_000)
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            page.goto(app_url)
+            review = page.get_by_label("Your review")
+            expect(review).to_be_visible(timeout=90_000)
+            review.fill(TEXT)
+            page.get_by_role("button", name="Classify").click()
+            expect(page.locator("[data-testid='stTable'] tr", has_text=TINY_VARIANTS[0])).to_be_visible(timeout=90_000)
 
-                page.get_by_role("tab", name="What they can do").click()
-                panel = page.locator("[data-testid='stTabPanel']:visible")
-                page.get_by_role("button", name="Explain the latest text from Classify").click()
-                expect(panel).to_contain_text("zqtabq", timeout=90_000)
+            page.get_by_role("tab", name="What they can do").click()
+            panel = page.locator("[data-testid='stTabPanel']:visible")
+            page.get_by_role("button", name="Explain the latest text from Classify").click()
+            expect(panel).to_contain_text("zqtabq", timeout=90_000)
+            for width in (1400, 420):
+                page.set_viewport_size({"width": width, "height": 2400})
                 for heading in ("Memory span", "Probes", "Which words matter", "What the network holds after each word"):
                     expect(panel.get_by_text(heading, exact=True)).to_be_visible()
                 drawn = panel.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
@@ -48,6 +49,5 @@ def test_the_tab_explains_the_submitted_text_at_1400_and_420_px(app_url, tmp_pat
                 assert screenshot.stat().st_size > 10_000
                 REVIEW_SCREENS.mkdir(parents=True, exist_ok=True)
                 shutil.copy(screenshot, REVIEW_SCREENS / f"browser-capabilities-{width}.png")
-                page.close()
         finally:
             browser.close()
