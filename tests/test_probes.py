@@ -10,6 +10,7 @@ import pytest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
+from tests.test_hub import fake_hub, hf_cache  # noqa: F401  (fixtures)
 from zoo import probes
 from zoo.artifact import write_json
 from zoo.probes import (
@@ -230,3 +231,13 @@ def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
     assert TINY_VARIANTS[1] in printed["errors"] and TINY_VARIANTS[1] not in printed["variants"]
     assert f"variant {TINY_VARIANTS[1]} is broken" in result.stderr and "Traceback" not in result.stderr
     shutil.rmtree(tiny_zoo_copy)
+
+
+def test_a_hub_zoo_brings_its_probes_along_with_its_manifest(tiny_results, tiny_zoo_copy, fake_hub, hf_cache):
+    from tests.test_hub import OWNER_REPO, publish
+
+    write_probes(tiny_zoo_copy, tiny_results)
+    publish(fake_hub, tiny_zoo_copy)
+    z = zoo.open_zoo(f"hf://{OWNER_REPO}", variants=[TINY_VARIANTS[0]])
+    assert PROBES_FILE in fake_hub.downloads()
+    assert probes.fresh_probes(z) == read_probes(tiny_zoo_copy)
