@@ -114,6 +114,9 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
     st.caption("From the zoo's `probes.json`." if stored else
                "Computed on this server (the zoo has no up-to-date `probes.json`), once per zoo.")
     variants = [vid for vid in readable if vid in results["variants"]]
+    if not variants:
+        st.info("No variant of this zoo could be probed: " + "; ".join(results.get("errors", {}).values()))
+        return
 
     st.subheader("Memory span")
     st.caption(
