@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 import zoo
+from views.capabilities import capabilities_section
 from zoo.architecture import layer_rows
 from zoo.artifact import ArtifactError
 from zoo.card import read_card
@@ -234,8 +235,8 @@ if not len(table):
     st.info("This zoo has no variants yet. Train some with `python -m training.train`, then press *Reload the zoo*.")
     st.stop()
 
-classify_tab, training_tab, zoo_tab, architecture_tab = st.tabs(
-    ["✍️ Classify", "📈 Compare training", "🗂️ Zoo", "🏗️ Architecture"]
+classify_tab, training_tab, zoo_tab, architecture_tab, capabilities_tab = st.tabs(
+    ["✍️ Classify", "📈 Compare training", "🗂️ Zoo", "🏗️ Architecture", "🔬 What they can do"]
 )
 
 # ---------------------------------------------------------------- 1. classify
@@ -512,3 +513,6 @@ with architecture_tab:
 # models, which load in the background (``models_warming``) while the other tabs are drawn.
 with classify_tab:
     classify_section(source, z, table, readable, warming)
+
+with capabilities_tab:
+    capabilities_section(source, z, readable, warming)

@@ -9,6 +9,7 @@ Layout: one model repo holds the whole zoo, exactly as the zoo folder is on disk
 
     README.md        zoo card: Hub metadata and the comparison table (zoo.report)
     zoo.json         the manifest
+    probes.json      what the variants can do (``python -m zoo probe --write``), when the zoo has it
     <variant>/       model.keras, vocabulary.txt, history.json, metadata.json, README.md
 
 Why one repo rather than one repo per variant tied by a collection: the zoo is compared
@@ -32,7 +33,8 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 
-from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, read_manifest
+from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, ArtifactError, read_manifest
+from zoo.probes import PROBES_FILE, read_probes, stale_reason
 from zoo.hub import DEFAULT_REVISION, REPO_TYPE, HubSourceError, check_repo_id
 from zoo.report import render_zoo_card
 from zoo.store import BUNDLED_ZOO, Zoo, ZooError, open_zoo
@@ -56,11 +58,11 @@ class Upload:
 
 def checked_zoo(zoo_dir: Path) -> Zoo:
     """Open a zoo folder that is fit to publish: a manifest listing variants, each complete and
-    matching its own checksums.
+    matching its own checksums, and probe results (if any) computed from those very models.
 
     Raises:
         PushRefused: the folder is missing, has no manifest or no variants, or a variant is
-            incomplete or fails its checksums.
+            incomplete or fails its checksums, or ``probes.json`` is unreadable or out of date.
     """
     try:
         zoo = open_zoo(zoo_dir)
@@ -77,6 +79,13 @@ def checked_zoo(zoo_dir: Path) -> Zoo:
             entry.artifact.verify()
         except Exception as error:  # ArtifactError, or OSError for an unreadable file
             raise PushRefused(f"variant {entry.id} fails its own checksums: {error}") from None
+    try:
+        probes = read_probes(zoo.path)
+    except ArtifactError as error:
+        raise PushRefused(f"{error}: compute it again with `python -m zoo probe --zoo {zoo.path} --write`") from None
+    why = probes is not None and stale_reason(zoo, probes)
+    if why:
+        raise PushRefused(f"{PROBES_FILE} is out of date ({why}): run `python -m zoo probe --zoo {zoo.path} --write`")
     return zoo
 
 
@@ -98,6 +107,8 @@ def plan_upload(zoo: Zoo, repo_id: str) -> list[Upload]:
         Upload(ZOO_CARD, render_zoo_card(zoo, repo_id).encode("utf-8")),
         Upload(MANIFEST_FILE, zoo.path / MANIFEST_FILE),
     ]
+    if (zoo.path / PROBES_FILE).is_file():
+        uploads.append(Upload(PROBES_FILE, zoo.path / PROBES_FILE))
     for variant_id in zoo.ids:
         uploads += [Upload(f"{variant_id}/{name}", zoo.path / variant_id / name) for name in VARIANT_FILES]
     return uploads

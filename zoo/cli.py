@@ -244,11 +244,88 @@ def cmd_verify(zoo: Zoo, args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
 
+PROBES_START, PROBES_END = "<!-- probes:start -->", "<!-- probes:end -->"
+#: Short column titles of the probe tests in the terminal table, in ``probes.TESTS`` order.
+PROBE_COLUMNS = ("plain", "not", "not good↓", "not bad↑", "but", "weak", "strong", "strong→P", "names", "typos", "sentence", "paragraph")
+
+
+def _progress(what: str, done: int, total: int, detail: str) -> None:
+    """A progress bar on stderr, redrawn in place on a terminal; one line per step in a log."""
+    filled = 24 * done // max(total, 1)
+    line = f"{what} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total} {detail}"
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        print(f"\r{line:<90}", end=end, file=sys.stderr, flush=True)
+    elif done:
+        print(line, file=sys.stderr, flush=True)
+
+
+def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .probes import SPAN_K, TESTS, probes_markdown, run_probes, span_text, write_probes
+
+    if args.write and args.variant:
+        print("error: --write stores the probes of every variant; drop --variant", file=sys.stderr)
+        return EXIT_USAGE
+    if args.write and zoo.origin.get("kind") == "hub":
+        print("error: --write needs a zoo folder on this machine, not a Hub zoo (its files are the Hub's cache)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    if unknown:
+        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        return EXIT_USAGE
+    ids = args.variant or zoo.ids
+    done = []
+
+    def advance(variant_id: str) -> None:
+        done.append(variant_id)
+        _progress("probing", len(done), len(ids), variant_id)
+
+    _progress("probing", 0, len(ids), "loading the first variant")
+    results = run_probes(zoo, ids, progress=advance)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        table = [["variant", *(f"k={k}" for k in SPAN_K), "span", "bias"]]
+        for vid, result in results["variants"].items():
+            memory = result["memory"]["sentence_first"]
+            table.append([vid, *("cut" if cut else f"{s:.2f}" for s, cut in zip(memory["separation"], memory["cut_away"])),
+                          span_text(memory), f"{result['filler_bias'][SPAN_K.index(100)]:.2f}"])
+        print("memory span: separation = mean P(positive | positive sentence) - mean P(positive | negative one), "
+              "the sentence followed by k filler words; bias = P(positive) of 100 filler words alone")
+        _print_table(table)
+        table = [["variant", *PROBE_COLUMNS]]
+        for vid, result in results["variants"].items():
+            table.append([vid, *(f"{result['tests'][test.id]['accuracy']:.2f}" for test in TESTS)])
+        if results["variants"]:
+            counts = next(iter(results["variants"].values()))["tests"]
+            print("\naccuracy per probe (n: " + ", ".join(f"{c} {counts[t.id]['n']}" for c, t in zip(PROBE_COLUMNS, TESTS)) + ")")
+            _print_table(table)
+    for vid, why in results["errors"].items():
+        print(f"warning: variant {vid} is broken and was skipped: {why}", file=sys.stderr)
+    if args.write:
+        path = write_probes(zoo.path, results)
+        print(f"wrote {path}", file=sys.stderr)
+    if args.update:
+        try:
+            text = open(args.update, encoding="utf-8").read()
+            head, rest = text.split(PROBES_START, 1)
+            _, tail = rest.split(PROBES_END, 1)
+        except (OSError, ValueError):
+            print(f"error: {args.update} must exist and hold the markers {PROBES_START} and {PROBES_END}", file=sys.stderr)
+            return EXIT_USAGE
+        with open(args.update, "w", encoding="utf-8") as file:
+            file.write(f"{head}{PROBES_START}\n{probes_markdown(results)}{PROBES_END}{tail}")
+        print(f"updated the probe tables in {args.update}", file=sys.stderr)
+    return EXIT_PARTIAL if results["errors"] else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m zoo",
         description="The SimpleRNN Zoo: recurrent sentiment classifiers for movie reviews. "
-        "List the variants of a zoo, classify text with them, re-measure them on the IMDB test split, or time them.",
+        "List the variants of a zoo, classify text with them, re-measure them on the IMDB test split, time them, "
+        "or probe what they can do.",
         epilog="SOURCE is a zoo folder or hf://OWNER/NAME[@REVISION] on the Hugging Face Hub "
         f"(default: $ZOO_SOURCE, else the bundled zoo). Exit status: 0 all good, "
         f"{EXIT_PARTIAL} some variant is broken (the others still answered), {EXIT_USAGE} bad arguments or unreadable source.",
@@ -291,11 +368,24 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="one JSON object: each variant's verdict and every problem")
     verify.add_argument("--no-load", dest="load", action="store_false",
                         help="check files and checksums only, without loading the models (faster)")
+
+    probe = add("probe", "Run the behavioural probes (memory span, negation, contrast, intensity, unknown words, "
+                "length) through every variant: sentences built from fixed templates, no review text.")
+    probe.epilog = ("Memory span: a clear sentence, then k neutral filler words. The separation is mean P(positive) after "
+                    "the positive sentences minus mean P(positive) after the negative ones; the span is the largest k up to "
+                    "which it keeps half its value at k=0 ('cut' where the sentence no longer fits in maxlen). "
+                    "Refresh the bundled zoo's results and the README tables: python -m zoo probe --write --update README.md")
+    probe.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
+    probe.add_argument("--json", action="store_true", help="the whole result as one JSON document (schema: README)")
+    probe.add_argument("--write", action="store_true", help="store the result as probes.json beside the zoo's zoo.json, "
+                       "where the app reads it")
+    probe.add_argument("--update", metavar="README", help=f"also replace the text between {PROBES_START!r} and "
+                       f"{PROBES_END!r} in this file with the probe tables")
     return parser
 
 
 COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "benchmark": cmd_benchmark,
-            "report": cmd_report, "verify": cmd_verify}
+            "report": cmd_report, "verify": cmd_verify, "probe": cmd_probe}
 
 
 def main(argv: list[str] | None = None) -> int:

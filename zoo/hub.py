@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .artifact import MANIFEST_FILE, VARIANT_FILES, Artifact, ArtifactError, read_manifest
+from .probes import PROBES_FILE
 from .store import HUB_SCHEME, HubUnreachableError, Zoo, ZooError, check_variants
 
 DEFAULT_REVISION = "main"
@@ -132,7 +133,8 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
         VariantNotFoundError: ``variants`` names one the manifest does not list.
     """
     hub = parse_source(source)
-    snapshot = Path(_snapshot(hub, hub.revision, [MANIFEST_FILE]))
+    # The zoo's probe results come with the manifest (a zoo without them simply has none).
+    snapshot = Path(_snapshot(hub, hub.revision, [MANIFEST_FILE, PROBES_FILE]))
     commit = snapshot.name  # the library names snapshot folders by commit hash
     if not (snapshot / MANIFEST_FILE).is_file():
         raise NotAZooRepoError(

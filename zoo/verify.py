@@ -2,7 +2,8 @@
 
 Every variant the manifest lists must be present and complete, its JSON readable, its
 files equal to the checksums recorded when it was saved, and its model loadable with
-``safe_mode=True`` and answering a text. Folders the manifest does not list, and what
+``safe_mode=True`` and answering a text. A ``probes.json`` must be readable, and one computed
+from other models than the zoo's is reported as out of date. Folders the manifest does not list, and what
 an interrupted save left behind, are reported as warnings: they are never served.
 """
 
@@ -78,7 +79,25 @@ def verify_zoo(zoo: Zoo, *, load_models: bool = True) -> Report:
         report.variants[variant_id] = "ok"
         _check_variant(zoo, variant_id, report, load_models)
     _check_folder(zoo, listed, report)
+    _check_probes(zoo, report)
     return report
+
+
+def _check_probes(zoo: Zoo, report: Report) -> None:
+    """The zoo's ``probes.json``, if it has one, must be readable and computed from its current models."""
+    from .probes import PROBES_FILE, read_probes, stale_reason
+
+    try:
+        results = read_probes(zoo.path)
+    except ArtifactError as error:
+        report.add(ERROR, PROBES_FILE, f"{error}: compute it again with python -m zoo probe --write")
+        return
+    if results is None:
+        return
+    why = stale_reason(zoo, results)
+    if why:
+        report.add(WARNING, PROBES_FILE, f"out of date: {why}; the app computes the probes itself until you run "
+                   "python -m zoo probe --write")
 
 
 def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool) -> None:
