@@ -43,3 +43,16 @@ EXAMPLES: dict[str, str] = {
         "What a waste of a great cast. I left angry and disappointed, and I cannot recommend it."
     ),
 }
+
+#: The example the page opens with.
+DEFAULT_EXAMPLE = next(iter(EXAMPLES))
+
+#: What each example shows, as the page says it under the examples; ``tests/test_examples.py``
+#: checks each claim against the bundled zoo's answers.
+EXAMPLE_CAPTIONS: dict[str, str] = {
+    "Clearly positive": "Every variant should say positive.",
+    "Clearly negative": "Every variant should say negative.",
+    "Bad start, great ending": "A review that turns positive: the variants follow its last words.",
+    "Great start, bad ending": "A review that turns negative: the variants follow its last words.",
+    "Long review that turns": "A long review that turns from praise to anger: the answer follows the ending.",
+}

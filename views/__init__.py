@@ -1,0 +1,1 @@
+"""The app's views: one module per part of the page; ``streamlit_app.py`` lays them out."""
