@@ -100,3 +100,6 @@ with zoo_tab:
 with architecture_tab:
     if architecture_tab.open:
         architecture_section(source, table, readable)
+
+# The first page is drawn: the models' compiled forward passes may now be made in the background.
+warming.answered()

@@ -406,3 +406,22 @@ def test_streamlit_theme_uses_the_unknown_word_colour():
 
     theme = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text())["theme"]
     assert theme["orangeBackgroundColor"] == UNKNOWN_WORD
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def test_prepared_variants_answer_before_compiling_with_the_same_numbers(tiny_zoo_path):
+    """``Zoo.prepare`` (what the page waits for) answers through the plain graph pass; after
+    ``warm_up`` the compiled pass gives the same probabilities."""
+    z = zoo.open_zoo(tiny_zoo_path)
+    ready = []
+    z.prepare(ready=ready.append)
+    assert ready == list(TINY_VARIANTS)
+    assert not any(z.compiled(vid) for vid in TINY_VARIANTS)
+    plain = z.classify([REVIEW])
+    z.warm_up()
+    assert all(z.compiled(vid) for vid in TINY_VARIANTS)
+    compiled = z.classify([REVIEW])
+    for vid in TINY_VARIANTS:
+        assert float(plain[vid][0]) == pytest.approx(float(compiled[vid][0]), abs=1e-5)

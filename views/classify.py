@@ -27,9 +27,10 @@ WORDS_SHOWN = 600
 FEW_KNOWN = 0.5
 #: A text of fewer words than this is "short": about a sentence or two, where the zoo measured
 #: its variants on the first and last sentence of every test review.
-SHORT_TEXT_WORDS = 40
+SHORT_TEXT_WORDS = 30
 #: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
 LABEL_EVERY_WORD = 40
+READING_HEIGHT = 340
 #: The URL's query parameter holding the review (a link a teacher can send).
 TEXT_PARAM = "text"
 #: The verdict as words and a direction, never as colour alone.
@@ -84,7 +85,7 @@ def wait_for_models(warming: Warming) -> None:
             text=f"Loading the models: {done} of {total} ready. The server has just started; "
                  "this happens once, and the form above works meanwhile.",
         )
-        time.sleep(0.1)
+        time.sleep(0.25)
     bar.empty()
 
 
@@ -137,7 +138,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
 
     rows = answer_rows(results, sound, n_words if short else None)
     chart_column, table_column = st.columns([3, 2])
-    chart_column.altair_chart(verdict_chart(rows), width="stretch")
+    chart_column.altair_chart(verdict_chart(rows), width="stretch", height=verdict_height(len(answers)))
     table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
     download_answers(rows, text)
 
@@ -212,8 +213,7 @@ def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
     data = rows.dropna(subset=["P(positive)"]).assign(
         middle=THRESHOLD, verdict=lambda d: [label(p) for p in d["P(positive)"]]
     )
-    height = 26 * max(1, len(data)) + 40
-    y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False))
     bars = alt.Chart(data).mark_bar(height={"band": 0.7}).encode(
         x=alt.X("P(positive):Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive",
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2")),
@@ -231,7 +231,11 @@ def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
     ])
     middle = alt.Chart(pd.DataFrame({"x": [THRESHOLD], "text": ["0.5: undecided"]})).mark_text(
         baseline="bottom", dy=-4, color=TEXT, fontSize=11).encode(x="x:Q", y=alt.value(0), text="text:N")
-    return readable((bars + rule + sides + middle).properties(height=height, padding={"top": 22}))
+    return readable((bars + rule + sides + middle).properties(height=verdict_height(len(data)), padding={"top": 22}))
+
+
+def verdict_height(n_variants: int) -> int:
+    return 30 * max(1, n_variants) + 90
 
 
 def download_answers(rows: pd.DataFrame, text: str) -> None:
@@ -297,7 +301,8 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> No
         except ArtifactError as error:
             st.error(f"Variant {vid} could not answer: {error}")
     if curves:
-        st.altair_chart(reading_chart(pd.concat(curves), reading_ids, tokenize(clip(text))), width="stretch")
+        st.altair_chart(reading_chart(pd.concat(curves), reading_ids, tokenize(clip(text))), width="stretch",
+                        height=READING_HEIGHT)
 
 
 def word_ticks(n_words: int) -> list[int]:
@@ -328,5 +333,5 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
-    return readable((curve + middle).properties(height=320))
+    return readable((curve + middle).properties(height=READING_HEIGHT))
 

@@ -60,6 +60,10 @@ def history_frame(source: str, variant_ids: tuple[str, ...], with_seed: bool) ->
     return pd.DataFrame(rows)
 
 
+#: The longest the compiling waits for the first page with answers, in seconds.
+COMPILE_AFTER = 30
+
+
 @dataclass
 class Warming:
     """The background loading of a zoo's models: which variants can answer yet, and the job."""
@@ -67,10 +71,17 @@ class Warming:
     variant_ids: tuple[str, ...]
     future: Future | None = None
     ready: set[str] = field(default_factory=set)
+    #: Set once the first page is drawn: the compiling waits for it, so as not to slow that
+    #: page down (for at most ``COMPILE_AFTER`` seconds).
+    first_page_drawn: threading.Event = field(default_factory=threading.Event)
 
     def can_answer(self) -> bool:
         """Every variant is loaded (its compiled pass may still be in the making), or the job ended."""
         return self.future.done() or self.ready.issuperset(self.variant_ids)
+
+    def answered(self) -> None:
+        """A page is drawn: the compiling may begin."""
+        self.first_page_drawn.set()
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,8 +90,9 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
     background thread, once per server.
 
     It starts as the first visitor's page begins, so the form and the other tabs are drawn
-    while it works. The variants can answer as soon as they are loaded (``Warming.can_answer``,
-    a few seconds after TensorFlow's import); the compiled passes take over later.
+    while it works. The variants can answer as soon as they are loaded (``Zoo.prepare``,
+    ``Warming.can_answer``, a few seconds after TensorFlow's import); the compiled passes
+    (``Zoo.warm_up``) are made once that first page is drawn, and take over one by one.
 
     After every rerun Streamlit runs a full garbage collection, and so does the Keras
     ``clear_session`` it calls. With TensorFlow and the compiled models loaded, each took about
@@ -96,7 +108,9 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
             warming.ready = warming.ready | {variant_id}
 
     def warm_up() -> None:
-        _z.warm_up(variant_ids, ready=ready)
+        _z.prepare(variant_ids, ready=ready)
+        warming.first_page_drawn.wait(COMPILE_AFTER)
+        _z.warm_up(variant_ids)
         gc.collect()
         gc.freeze()
 

@@ -13,6 +13,7 @@ from .colors import HEAT, NEUTRAL, TEXT, readable, variant_scale
 from .loading import history_frame
 from .widgets import chip_colors, preferred
 
+HISTORY_HEIGHT = 400
 SPLIT_DASH = alt.Scale(domain=["training", "validation"], range=[[1, 0], [6, 4]])
 
 
@@ -39,7 +40,7 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     else:
         for column, metric in zip(st.columns(2), ("loss", "accuracy")):
             column.altair_chart(history_chart(history[history["metric"] == metric], metric, chosen, with_seed),
-                                width="stretch")
+                                width="stretch", height=HISTORY_HEIGHT)
         st.download_button("Histories (CSV)", history.to_csv(index=False), "histories.csv", "text/csv",
                            key="histories_csv", on_click="ignore")
 
@@ -74,7 +75,7 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
         opacity=alt.condition(hover, alt.value(0.5), alt.value(0)),
         tooltip=[alt.Tooltip("epoch:Q"), *[alt.Tooltip(f"{key}:Q", title=line, format=".4f") for line, key in keys.items()]],
     ).add_params(hover)
-    return readable((lines + best + rule).properties(title=metric.capitalize(), height=380))
+    return readable((lines + best + rule).properties(title=metric.capitalize(), height=HISTORY_HEIGHT))
 
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:
@@ -94,7 +95,8 @@ def depth_by_maxlen(table: pd.DataFrame) -> None:
                         legend=alt.Legend(format=".2f"))
     )
     labels = cells.mark_text(fontSize=16, color=TEXT).encode(text=alt.Text("test_accuracy:Q", format=".3f"))
-    st.altair_chart(readable((heat + labels).properties(height=70 * grid["layers"].nunique() + 40)), width="stretch")
+    height = 70 * grid["layers"].nunique() + 40
+    st.altair_chart(readable((heat + labels).properties(height=height)), width="stretch", height=height)
 
 
 def machine_words(z: zoo.Zoo) -> str:

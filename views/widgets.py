@@ -16,10 +16,10 @@ def chip_colors(key: str, variant_ids: list[str]) -> None:
     """Give the chips of the multiselect ``key`` the colours of their variants' lines.
 
     The chips come in the order of the selection, which is the order of the chart's colour
-    scale (``colors.variant_scale``), so the n-th chip gets the n-th colour.
+    scale (``colors.variant_scale``), so the chip with ``data-tag-index`` n gets the n-th colour.
     """
     rules = "".join(
-        f".st-key-{key} [data-baseweb='tag']:nth-of-type({i + 1}) {{background-color: {VARIANT_COLORS[i % len(VARIANT_COLORS)]};"
+        f".st-key-{key} [data-tag-index='{i}'] {{background-color: {VARIANT_COLORS[i % len(VARIANT_COLORS)]};"
         " color: #ffffff;}"
         for i in range(len(variant_ids))
     )

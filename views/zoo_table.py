@@ -34,7 +34,7 @@ COLUMNS = {
     "error": st.column_config.TextColumn("error"),
 }
 #: What the table shows until "All columns" is switched on: what fits a phone's width.
-ESSENTIAL = ["id", "test_accuracy", "first_sentence_accuracy", "params"]
+ESSENTIAL = ["id", "test_accuracy", "first_sentence_accuracy"]
 
 
 def varying_columns(table: pd.DataFrame) -> list[str]:
@@ -54,7 +54,8 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
     everything = st.toggle("All columns", key="all_columns", value=False,
                            help="Off: the columns that fit a phone's screen.")
     shown = varying if everything else [c for c in ESSENTIAL if c in varying]
-    st.dataframe(table, hide_index=True, column_order=shown, column_config=COLUMNS)
+    # Tall enough for every row: no scroll box inside the page.
+    st.dataframe(table, hide_index=True, column_order=shown, column_config=COLUMNS, height=35 * (len(table) + 1) + 3)
     for row in table[table["error"].notna()].itertuples():
         st.error(f"Variant {row.id} is broken: {row.error}")
 

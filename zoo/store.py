@@ -172,17 +172,32 @@ class Zoo:
 
     def compiled(self, variant_id: str) -> bool:
         """Whether ``classify`` runs the variant's XLA-compiled forward pass: always, except
-        while ``warm_up`` is still making it (the plain graph pass answers meanwhile)."""
+        after ``prepare`` until ``warm_up`` has made it (the plain graph pass answers meanwhile)."""
         return not self._warming or variant_id in self._compiled
 
-    def warm_up(self, variant_ids: Sequence[str] | None = None, *, ready: Callable[[str], None] | None = None) -> None:
+    def prepare(self, variant_ids: Sequence[str] | None = None, *, ready: Callable[[str], None] | None = None) -> None:
+        """Load the variants and trace their plain graph forward passes for one text (about 0.1 s
+        each, where XLA takes about half a second), calling ``ready(variant_id)`` after each.
+
+        Until ``warm_up`` has compiled a variant, ``classify`` answers with that plain pass: a
+        server's first text gets its answers seconds before the compiling could end.
+        Broken variants are left for ``classify`` to report.
+        """
+        self._warming = True
+        for variant_id in variant_ids or self.ids:
+            try:
+                reader, maxlen = self.reader(variant_id), self.artifact(variant_id).spec.maxlen
+            except ArtifactError:
+                continue
+            if variant_id not in self._compiled:
+                warm_up(reader, maxlen, compiled=False)
+            if ready is not None:
+                ready(variant_id)
+
+    def warm_up(self, variant_ids: Sequence[str] | None = None) -> None:
         """Load the variants and compile their forward passes for one text, so that the next
         ``classify([text])`` only runs them. Broken variants are left for ``classify`` to report.
 
-        In two rounds, so that a first text gets its answer seconds before the compiling ends:
-        first each variant is loaded and its plain graph forward pass traced (about 0.1 s each),
-        and ``ready(variant_id)`` is called; from then on ``classify`` answers with it. Then the
-        XLA forward passes are compiled (about half a second each) and take over one by one.
         Compiling is mostly XLA's own C++ work, so two threads share it on a 2-core machine.
         """
         from concurrent.futures import ThreadPoolExecutor
@@ -192,14 +207,9 @@ class Zoo:
             jobs = []
             for variant_id in variant_ids or self.ids:
                 try:
-                    reader, maxlen = self.reader(variant_id), self.artifact(variant_id).spec.maxlen
+                    jobs.append((variant_id, self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
                 except ArtifactError:
                     continue
-                if variant_id not in self._compiled:
-                    warm_up(reader, maxlen, compiled=False)
-                jobs.append((variant_id, reader, maxlen))
-                if ready is not None:
-                    ready(variant_id)
 
             def compile_one(job) -> None:
                 variant_id, reader, maxlen = job
