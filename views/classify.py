@@ -286,12 +286,12 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> No
     st.subheader("Sentiment as it reads")
     st.caption(
         "The probability of *positive* after each word, computed in one pass: the recurrent layer's state after "
-        "every word goes through the output layer. Try the long example: a SimpleRNN forgets the start of a long "
-        "review while an LSTM holds on."
+        "every word goes through the output layer. Try the long example: the 4-layer SimpleRNN stack forgets its "
+        "bad start halfway, while the LSTM holds on until the ending."
     )
     reading_ids = st.multiselect(
         "Variants to follow", readable_ids, key="variants", bind="query-params",
-        default=preferred(readable_ids, ["simplernn-1x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
+        default=preferred(readable_ids, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500"]),
     )
     chip_colors("variants", reading_ids)
     curves = []
