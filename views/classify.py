@@ -314,19 +314,30 @@ def word_ticks(n_words: int) -> list[int]:
     return [1, *range(step, n_words + 1, step)]
 
 
+def word_tick(position: int, word: str) -> str:
+    """A word and its position, as one label of the reading chart's axis (positions keep it unique)."""
+    return f"{word}·{position}"
+
+
 def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
-    """The reading curves over an axis of the text's own words (and, for long texts, their positions)."""
-    ticks = word_ticks(len(words))
+    """The reading curves over an axis of the text's own words (and, for long texts, their positions).
+
+    The axis is ordinal, one point per word, so only whole words get ticks; its labels are
+    split back into word and position by the label expression (no word is ever put into an
+    expression: they are data).
+    """
     first = int(curves["position"].min())
-    lookup = json.dumps(["", *words])  # words are letters, digits and apostrophes: a safe literal
+    domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
+    ticks = [word_tick(p, words[p - 1]) for p in word_ticks(len(words)) if p >= first]
     if len(words) <= LABEL_EVERY_WORD:
-        axis = alt.Axis(values=ticks, labelExpr=f"{lookup}[datum.value]", labelAngle=-45, title="your text, word by word",
-                        labelOverlap=False, grid=False)
+        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45,
+                        title="your text, word by word", labelOverlap=False, grid=False)
     else:
-        axis = alt.Axis(values=ticks, labelExpr=f"[{lookup}[datum.value], '#' + datum.value]", labelAngle=0,
+        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap="greedy",
                         title="word (and its position in your text)", grid=True)
+    curves = curves.assign(tick=[word_tick(p, w) for p, w in zip(curves["position"], curves["word"])])
     curve = alt.Chart(curves).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("position:Q", axis=axis, scale=alt.Scale(domain=[min(first, ticks[0]) - 0.5, len(words) + 0.5], nice=False)),
+        x=alt.X("tick:O", axis=axis, scale=alt.Scale(domain=domain)),
         y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive"),
         color=alt.Color("variant:N", scale=variant_scale(variant_ids),
                         legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=0, symbolStrokeWidth=3)),
