@@ -138,7 +138,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
 
     rows = answer_rows(results, sound, n_words if short else None)
     chart_column, table_column = st.columns([3, 2])
-    chart_column.altair_chart(verdict_chart(rows), width="stretch", height=verdict_height(len(answers)))
+    chart_column.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
     table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
     download_answers(rows, text)
 
@@ -206,6 +206,13 @@ def answer_rows(results: dict[str, float | str], sound: pd.DataFrame, short_word
             row["padding read first"] = max(0, int(sound.loc[vid, "maxlen"]) - short_words)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def verdict_spec(rows: pd.DataFrame) -> dict:
+    """``verdict_chart`` as a Vega-Lite spec, made once per set of answers (building and
+    validating the layered Altair chart took 150 ms of every rerun)."""
+    return verdict_chart(rows).to_dict()
 
 
 def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
@@ -301,8 +308,8 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> No
         except ArtifactError as error:
             st.error(f"Variant {vid} could not answer: {error}")
     if curves:
-        st.altair_chart(reading_chart(pd.concat(curves), reading_ids, tokenize(clip(text))), width="stretch",
-                        height=READING_HEIGHT)
+        st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text)))),
+                           width="stretch", height=READING_HEIGHT)
 
 
 def word_ticks(n_words: int) -> list[int]:
@@ -317,6 +324,12 @@ def word_ticks(n_words: int) -> list[int]:
 def word_tick(position: int, word: str) -> str:
     """A word and its position, as one label of the reading chart's axis (positions keep it unique)."""
     return f"{word}·{position}"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tuple[str, ...]) -> dict:
+    """``reading_chart`` as a Vega-Lite spec, made once per text and choice of variants."""
+    return reading_chart(curves, list(variant_ids), list(words)).to_dict()
 
 
 def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
