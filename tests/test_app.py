@@ -58,10 +58,15 @@ def chart_data(at: AppTest, *, title: str | None = None, field: str | None = Non
 
     matches = [
         frames for spec, frames in charts(at)
-        if (title and spec.get("title") == title) or (field and f'"field": "{field}"' in json.dumps(spec))
+        if (title and title_of(spec) == title) or (field and f'"field": "{field}"' in json.dumps(spec))
     ]
     assert len(matches) == 1, f"expected one chart for {title or field}, found {len(matches)}"
     return pd.concat(matches[0], ignore_index=True)
+
+
+def title_of(spec: dict) -> str | None:
+    title = spec.get("title")
+    return title.get("text") if isinstance(title, dict) else title
 
 
 def texts(elements) -> list[str]:
@@ -159,7 +164,8 @@ def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, ti
             assert best["epoch"].tolist() == [z.artifact(vid).metadata["best_epoch"]]
         seed = data[(data["variant"] == SEED_NAME) & (data["split"] == "validation")].sort_values("epoch")
         assert seed["value"].tolist() == SEED_HISTORY[f"val_{metric}"]
-        spec = next(spec for spec, _ in charts(at) if spec.get("title") == title)
+        spec = next(spec for spec, _ in charts(at) if title_of(spec) == title)
+        assert "training" in spec["title"]["subtitle"] and "validation" in spec["title"]["subtitle"]
         assert [p["select"]["nearest"] for p in spec["params"]] == [True]  # TensorBoard-like: the nearest epoch
         hover = [layer for layer in spec["layer"] if "condition" in layer["encoding"].get("opacity", {})]
         listed = {t.get("title") for t in hover[0]["encoding"]["tooltip"]}  # the rule lists every line there

@@ -58,8 +58,7 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
                         legend=alt.Legend(orient="top", columns=2, title=None, labelLimit=0, symbolStrokeWidth=3)),
     )
     lines = base.mark_line(point=alt.OverlayMarkDef(size=22)).encode(
-        strokeDash=alt.StrokeDash("split:N", scale=SPLIT_DASH,
-                                  legend=alt.Legend(orient="top", title=None, symbolStrokeColor=TEXT, symbolStrokeWidth=2)),
+        strokeDash=alt.StrokeDash("split:N", scale=SPLIT_DASH, legend=None),  # said in the subtitle
         tooltip=["variant", "split", "epoch", alt.Tooltip("value:Q", format=".4f", title=metric)],
     )
     best = base.transform_filter(alt.datum.best).mark_point(shape="diamond", size=200, filled=True, opacity=1)
@@ -75,7 +74,9 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
         opacity=alt.condition(hover, alt.value(0.5), alt.value(0)),
         tooltip=[alt.Tooltip("epoch:Q"), *[alt.Tooltip(f"{key}:Q", title=line, format=".4f") for line, key in keys.items()]],
     ).add_params(hover)
-    return readable((lines + best + rule).properties(title=metric.capitalize(), height=HISTORY_HEIGHT))
+    title = alt.TitleParams(metric.capitalize(), subtitle="━━ training    ╍╍ validation    ◆ best epoch",
+                            subtitleColor=TEXT, anchor="start")
+    return readable((lines + best + rule).properties(title=title, height=HISTORY_HEIGHT))
 
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:
