@@ -66,7 +66,8 @@ def architecture_section(source: str, table: pd.DataFrame, readable_ids: list[st
     elif stack and spec["layers"] == 4 and total == compared_total:
         st.info(f"{layers_id} is the seed's 4-layer stack: the same layers and the same {total:,} parameters.")
     else:
+        difference = total - compared_total
         st.info(
-            f"{layers_id} has {total - compared_total:+,} parameters against {compared} ({total:,} and {compared_total:,}); "
-            f"its recurrent layers hold {recurrent:,} of them."
+            f"{layers_id} has {abs(difference):,} parameters {'more' if difference > 0 else 'fewer'} than {compared} "
+            f"({total:,} against {compared_total:,}); its recurrent layers hold {recurrent:,} of them."
         )

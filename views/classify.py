@@ -353,7 +353,7 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
         x=alt.X("tick:O", axis=axis, scale=alt.Scale(domain=domain)),
         y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive"),
         color=alt.Color("variant:N", scale=variant_scale(variant_ids),
-                        legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=0, symbolStrokeWidth=3)),
+                        legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=160, symbolStrokeWidth=3)),
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import pandas as pd
@@ -74,7 +75,7 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
 
 
 def fmt(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, numbers.Integral) else str(value)
 
 
 def smaller_headings(markdown: str) -> str:
