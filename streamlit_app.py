@@ -79,6 +79,9 @@ if not len(table):
     st.info("This zoo has no variants yet. Train some with `python -m training.train`, then press *Reload the zoo*.")
     st.stop()
 
+for row in table[table["error"].notna()].itertuples():  # news for every tab
+    st.error(f"Variant {row.id} is broken: {row.error}")
+
 # Bound to the URL (``?tab=``): a link opens its tab. Switching tabs reruns the page, which
 # draws only the open tab.
 classify_tab, training_tab, zoo_tab, architecture_tab = st.tabs(

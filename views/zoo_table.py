@@ -57,8 +57,6 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
     shown = varying if everything else [c for c in ESSENTIAL if c in varying]
     # Tall enough for every row: no scroll box inside the page.
     st.dataframe(table, hide_index=True, column_order=shown, column_config=COLUMNS, height=35 * (len(table) + 1) + 3)
-    for row in table[table["error"].notna()].itertuples():
-        st.error(f"Variant {row.id} is broken: {row.error}")
 
     if readable_ids:
         card_id = st.selectbox("Model card of", readable_ids, key="card_variant")
