@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import zoo
 from tests.conftest import TINY_VARIANTS
+from views.classify import SAYS, SHORT_TEXT_WORDS
 from zoo.explain import words_seen
 from zoo.seed import SEED_HISTORY, SEED_NAME
 from zoo.text import MAX_TEXT_CHARS, tokenize
@@ -23,9 +24,12 @@ APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 REVIEW = "A wonderful, moving film with brilliant actors. I loved the story, the best I have seen!"
 
 
-def open_app(monkeypatch, zoo_path: Path) -> AppTest:
+def open_app(monkeypatch, zoo_path: Path, **query) -> AppTest:
+    """The app on ``zoo_path``, opened through a link with these query parameters (e.g. ``tab=...``)."""
     monkeypatch.setenv("ZOO_SOURCE", str(zoo_path))
     at = AppTest.from_file(str(APP), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
     return at
@@ -54,10 +58,15 @@ def chart_data(at: AppTest, *, title: str | None = None, field: str | None = Non
 
     matches = [
         frames for spec, frames in charts(at)
-        if (title and spec.get("title") == title) or (field and f'"field": "{field}"' in json.dumps(spec))
+        if (title and title_of(spec) == title) or (field and f'"field": "{field}"' in json.dumps(spec))
     ]
     assert len(matches) == 1, f"expected one chart for {title or field}, found {len(matches)}"
     return pd.concat(matches[0], ignore_index=True)
+
+
+def title_of(spec: dict) -> str | None:
+    title = spec.get("title")
+    return title.get("text") if isinstance(title, dict) else title
 
 
 def texts(elements) -> list[str]:
@@ -75,10 +84,11 @@ def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatc
     assert shown["variant"].tolist() == list(TINY_VARIANTS)
     for row in shown.itertuples():
         assert row[2] == pytest.approx(expected[row.variant], abs=1e-6)
-        assert row.says == ("positive" if expected[row.variant] > 0.5 else "negative")
+        assert row.says == SAYS["positive" if expected[row.variant] > 0.5 else "negative"]
 
     bars = chart_data(at, field="P(positive)").dropna(subset=["variant"])  # without the 0.5 rule's data
     assert dict(zip(bars["variant"], bars["P(positive)"])) == pytest.approx(expected, abs=1e-6)
+    assert set(bars["middle"]) == {0.5}  # each bar runs from 0.5 to its probability: P = 0 is a full bar
     positive = sum(p > 0.5 for p in expected.values())
     assert f"{positive} of {len(TINY_VARIANTS)} variants say positive" in texts(at.subheader)
 
@@ -107,7 +117,7 @@ def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeyp
 
     assert f"The models knew 130 of the 150 words in your text." in texts(at.caption)
     words = next(m for m in texts(at.markdown) if "zorblax" in m)
-    assert words.count(":orange-background[zorblax]") == 20
+    assert words.count(":orange-background[zorblax ?]") == 20
     assert ":blue-background[▸ maxlen 100]" in words  # maxlen 100 starts at word 51; 300 reads everything
 
     cuts = at.dataframe[0].value.set_index("maxlen")
@@ -119,7 +129,7 @@ def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeyp
 def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeypatch, tiny_zoo_path):
     review = " ".join(["the", "film", "was", "boring", "and", "awful", "but", "the", "end", "was", "brilliant"] * 12)
     at = open_app(monkeypatch, tiny_zoo_path)
-    at.multiselect(key="reading_variants").set_value(list(TINY_VARIANTS))
+    at.multiselect(key="variants").set_value(list(TINY_VARIANTS))
     classify(at, review)
     answers = zoo.open_zoo(tiny_zoo_path).classify([review])
     n_words = len(tokenize(review))  # 132: the len100 variants read only the last 100
@@ -137,7 +147,7 @@ def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeyp
 
 
 def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, tiny_zoo_path):
-    at = open_app(monkeypatch, tiny_zoo_path)
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
     at.multiselect(key="compared_variants").set_value(list(TINY_VARIANTS)).run()
     assert not at.exception
     z = zoo.open_zoo(tiny_zoo_path)
@@ -154,16 +164,22 @@ def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, ti
             assert best["epoch"].tolist() == [z.artifact(vid).metadata["best_epoch"]]
         seed = data[(data["variant"] == SEED_NAME) & (data["split"] == "validation")].sort_values("epoch")
         assert seed["value"].tolist() == SEED_HISTORY[f"val_{metric}"]
+        spec = next(spec for spec, _ in charts(at) if title_of(spec) == title)
+        assert "training" in spec["title"]["subtitle"] and "validation" in spec["title"]["subtitle"]
+        assert [p["select"]["nearest"] for p in spec["params"]] == [True]  # TensorBoard-like: the nearest epoch
+        hover = [layer for layer in spec["layer"] if "condition" in layer["encoding"].get("opacity", {})]
+        listed = {t.get("title") for t in hover[0]["encoding"]["tooltip"]}  # the rule lists every line there
+        assert {f"{vid} · {split}" for vid in TINY_VARIANTS for split in ("training", "validation")} <= listed
 
 
 def test_the_seed_overlay_can_be_switched_off(monkeypatch, tiny_zoo_path):
-    at = open_app(monkeypatch, tiny_zoo_path)
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
     at.toggle(key="seed_overlay").set_value(False).run()
     assert SEED_NAME not in set(chart_data(at, title="Loss")["variant"])
 
 
 def test_depth_by_maxlen_grid_and_seconds_per_epoch_come_from_the_metadata(monkeypatch, tiny_zoo_path):
-    at = open_app(monkeypatch, tiny_zoo_path)
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
     z = zoo.open_zoo(tiny_zoo_path)
     grid = chart_data(at, field="test_accuracy").drop_duplicates("id").set_index("id")
     assert set(grid.index) == {"simplernn-1x32-len100", "simplernn-2x32-len100"}  # SimpleRNN, seed recipe
@@ -179,7 +195,7 @@ def test_depth_by_maxlen_grid_and_seconds_per_epoch_come_from_the_metadata(monke
 
 
 def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
-    at = open_app(monkeypatch, tiny_zoo_path)
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Zoo")
     z = zoo.open_zoo(tiny_zoo_path)
     table = next(d.value for d in at.dataframe if "test_accuracy" in d.value.columns).set_index("id")
     assert table.index.tolist() == list(TINY_VARIANTS)
@@ -187,17 +203,20 @@ def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
         assert table.loc[vid, "test_accuracy"] == z.artifact(vid).metadata["test_accuracy"]
         assert table.loc[vid, "params"] == z.artifact(vid).metadata["params"]
 
+    shown = next(d for d in at.dataframe if "test_accuracy" in d.value.columns)
+    assert "units" not in shown.proto.column_order  # the same for every variant: said once above the table
     at.selectbox(key="card_variant").set_value(TINY_VARIANTS[1]).run()
-    assert any(m.startswith(f"# {TINY_VARIANTS[1]}") for m in texts(at.markdown))
-    provenance = json.loads(at.json[0].proto.body)
-    assert provenance["zoo"] == z.origin and provenance["zoo"]["kind"] == "local"
-    assert provenance["data"]["fingerprint"] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
+    assert any(m.startswith(f"### {TINY_VARIANTS[1]}") for m in texts(at.markdown))
+    provenance = next(t.value for t in at.main.table)
+    assert provenance.loc["zoo kind"].iloc[0] == "local"
+    assert provenance.loc["data fingerprint"].iloc[0] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
+    assert not any(str(tiny_zoo_path) in str(v) for v in provenance.iloc[:, 0])  # no server path
     origin = at.sidebar.table[0].value
     assert origin.loc["kind"].iloc[0] == "local"
 
 
 def test_architecture_lists_layers_like_model_summary(monkeypatch, tiny_zoo_path):
-    at = open_app(monkeypatch, tiny_zoo_path)
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Architecture")
     at.selectbox(key="architecture_variant").set_value("simplernn-2x32-len100").run()
     layers = next(t.value for t in at.table if "Layer (type)" in t.value.columns and "simplernn_1" in t.value.to_string())
     assert layers["Layer (type)"].tolist() == [
@@ -287,3 +306,129 @@ def test_a_source_that_cannot_be_opened_says_why(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert any("no zoo folder" in e for e in texts(at.sidebar.error))
+
+
+# ---------------------------------------------------------------- the lesson on the page
+
+
+def test_a_short_text_comes_with_each_variants_measured_short_text_accuracy(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), "Terrible.")
+    z = zoo.open_zoo(tiny_zoo_path)
+    notice = next(w for w in texts(at.warning) if "short text" in w.lower())
+    assert "one word" in notice and "padding" in notice
+    firsts = [z.artifact(v).metadata["short_text_accuracy"]["first_sentence"] for v in TINY_VARIANTS]
+    assert f"{min(firsts):.0%} to {max(firsts):.0%}" in notice
+    shown = at.table[0].value.set_index("variant")
+    for vid in TINY_VARIANTS:
+        measured = z.artifact(vid).metadata["short_text_accuracy"]
+        assert shown.loc[vid, "right on short texts"] == f"{measured['first_sentence']:.0%} / {measured['last_sentence']:.0%}"
+        assert shown.loc[vid, "padding read first"] == z.artifact(vid).spec.maxlen - 1
+    assert "The models knew your one word." in texts(at.caption)
+
+
+def test_a_long_text_gets_no_short_text_notice(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), " ".join(["great film"] * SHORT_TEXT_WORDS))
+    assert not any("short text" in w.lower() for w in texts(at.warning))
+    assert "right on short texts" not in at.table[0].value.columns
+
+
+def test_the_reading_chart_is_labelled_with_the_words_and_integer_positions(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), "Boring start but a brilliant end")
+    spec = next(spec for spec, _ in charts(at) if '"p_positive"' in json.dumps(spec))
+    x = spec["layer"][0]["encoding"]["x"]
+    words = tokenize("Boring start but a brilliant end")
+    assert x["type"] == "ordinal"  # one point per word: no fractional ticks
+    assert x["axis"]["values"] == [f"{w}·{i}" for i, w in enumerate(words, start=1)]  # every word labelled
+
+    long = " ".join(["the plot was dull"] * 50)  # 200 words: about a dozen ticks, each a word and its position
+    at = classify(at, long)
+    spec = next(spec for spec, _ in charts(at) if '"p_positive"' in json.dumps(spec))
+    ticks = spec["layer"][0]["encoding"]["x"]["axis"]["values"]
+    assert ticks[0] == "the·1" and ticks[1] == "dull·20" and 5 <= len(ticks) <= 13
+
+
+def test_a_shared_link_opens_its_text_variants_and_tab_and_classifies_it(monkeypatch, tiny_zoo_path):
+    text = "A dull, boring film that I hated."
+    at = open_app(monkeypatch, tiny_zoo_path, text=text, variants=TINY_VARIANTS[1])
+    assert at.text_area(key="review").value == text
+    expected = zoo.open_zoo(tiny_zoo_path).classify([text])
+    shown = at.table[0].value.set_index("variant")
+    for vid in TINY_VARIANTS:
+        assert shown.loc[vid, "P(positive)"] == pytest.approx(float(expected[vid][0]), abs=1e-6)
+    assert set(chart_data(at, field="p_positive")["variant"].dropna()) == {TINY_VARIANTS[1]}
+
+    at = classify(at, "Loved it, a wonderful film.")
+    assert at.query_params["text"] in ("Loved it, a wonderful film.", ["Loved it, a wonderful film."])  # the page's link now opens this text
+
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
+    assert chart_data(at, title="Loss") is not None and not at.text_area
+
+
+def test_answers_and_histories_can_be_downloaded(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), REVIEW)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Answers (CSV)", "Answers (JSON)"]
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
+    assert [b.proto.label for b in at.get("download_button")] == ["Histories (CSV)"]
+
+
+def test_out_of_vocabulary_counts_use_each_variants_own_vocabulary(monkeypatch, tiny_zoo_path):
+    at = classify(open_app(monkeypatch, tiny_zoo_path), "great film zorblax")
+    assert "The models knew 2 of the 3 words in your text." in texts(at.caption)  # one vocabulary: one count
+
+
+# ---------------------------------------------------------------- colours
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours."""
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_colours_are_distinct_readable_and_have_one_meaning_each():
+    from views import colors
+
+    white = "#ffffff"
+    assert contrast("#000000", white) == pytest.approx(21)
+    assert len(set(colors.VARIANT_COLORS)) == len(colors.VARIANT_COLORS) >= 12
+    assert not {colors.POSITIVE, colors.NEGATIVE, colors.SEED_COLOR} & set(colors.VARIANT_COLORS)
+    for color in (*colors.VARIANT_COLORS, colors.POSITIVE, colors.NEGATIVE, colors.TEXT, colors.NEUTRAL):
+        assert contrast(color, white) >= 4.5, color  # text, and white chip text on it
+    assert contrast(colors.SEED_COLOR, white) >= 3  # a line
+    for background in (colors.UNKNOWN_WORD, *colors.HEAT):  # dark text on tints and heatmap cells
+        assert contrast(colors.TEXT, background) >= 4.5, background
+    assert contrast(colors.UNKNOWN_WORD, white) >= 1.5  # the tint itself can be seen
+
+
+def test_streamlit_theme_uses_the_unknown_word_colour():
+    import tomllib
+
+    from views.colors import UNKNOWN_WORD
+
+    theme = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text())["theme"]
+    assert theme["orangeBackgroundColor"] == UNKNOWN_WORD
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def test_prepared_variants_answer_before_compiling_with_the_same_numbers(tiny_zoo_path):
+    """``Zoo.prepare`` (what the page waits for) answers through the plain graph pass; after
+    ``warm_up`` the compiled pass gives the same probabilities."""
+    z = zoo.open_zoo(tiny_zoo_path)
+    ready = []
+    z.prepare(ready=ready.append)
+    assert ready == list(TINY_VARIANTS)
+    assert not any(z.compiled(vid) for vid in TINY_VARIANTS)
+    plain = z.classify([REVIEW])
+    z.warm_up()
+    assert all(z.compiled(vid) for vid in TINY_VARIANTS)
+    compiled = z.classify([REVIEW])
+    for vid in TINY_VARIANTS:
+        assert float(plain[vid][0]) == pytest.approx(float(compiled[vid][0]), abs=1e-5)

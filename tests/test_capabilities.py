@@ -9,13 +9,25 @@ import pytest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_app import charts, classify, open_app, texts
+from tests.test_app import charts, open_app, texts
 from zoo.explain import hidden_states, word_importance
 from zoo.probes import TESTS, run_probes
 from zoo.text import MAX_TEXT_CHARS, tokenize
 
 TEXT = "The first half is slow and dull, but the ending is brilliant and I loved it."
 TUNED = "simplernn-1x32-len300-tuned"
+CAPABILITIES_TAB = "What they can do"
+
+
+def explain(at, text: str):
+    """The "What they can do" tab after ``text`` was submitted in the Classify tab (only the open
+    tab is drawn, so the tab is opened through its link and the submitted text set directly)."""
+    if at.query_params.get("tab") != CAPABILITIES_TAB:
+        at.query_params["tab"] = CAPABILITIES_TAB
+    at.session_state["submitted"] = text
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def frames_with(at, field: str):
@@ -26,7 +38,7 @@ def frames_with(at, field: str):
 
 
 def test_the_tab_shows_the_zoos_probes_memory_curves_and_the_visitors_text(monkeypatch, tiny_zoo_path):
-    at = classify(open_app(monkeypatch, tiny_zoo_path), TEXT)
+    at = explain(open_app(monkeypatch, tiny_zoo_path), TEXT)
     assert "What they can do" in texts(at.header)
     assert {"Memory span", "Probes", "Your text, word by word"} <= set(texts(at.subheader))
     expected = run_probes(zoo.open_zoo(tiny_zoo_path))
@@ -59,7 +71,7 @@ def test_the_tab_shows_the_zoos_probes_memory_curves_and_the_visitors_text(monke
 
 
 def test_up_to_three_variants_are_explained_side_by_side(monkeypatch, tiny_zoo_path):
-    at = classify(open_app(monkeypatch, tiny_zoo_path), TEXT)
+    at = explain(open_app(monkeypatch, tiny_zoo_path), TEXT)
     at.multiselect(key="importance_variants").set_value(list(TINY_VARIANTS)).run()
     assert not at.exception
     assert len(frames_with(at, "delta")) == 3
@@ -77,11 +89,11 @@ ODD_TEXTS = [
 def test_bad_input_gets_a_message_and_odd_texts_an_explanation(monkeypatch, tiny_zoo_path):
     at = open_app(monkeypatch, tiny_zoo_path)
     for text, message in NOTHING_TO_EXPLAIN:
-        classify(at, text)
+        explain(at, text)
         assert any(message in info for info in texts(at.info)), text
         assert frames_with(at, "delta") == []
     for text, warning in ODD_TEXTS:
-        classify(at, text)
+        explain(at, text)
         if warning:
             assert any(warning in w for w in texts(at.warning)), text[:20]
         [importance] = frames_with(at, "delta")

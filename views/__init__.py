@@ -1,1 +1,1 @@
-"""View modules of the app (``streamlit_app.py`` is the entry point)."""
+"""The app's views: one module per part of the page; ``streamlit_app.py`` lays them out."""

@@ -8,8 +8,6 @@ cached; the per-text views are computed once per text and variant and cached.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, wait
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -18,27 +16,27 @@ import streamlit as st
 import zoo
 from zoo.artifact import ArtifactError
 from zoo.cli import refusal
-from zoo.examples import EXAMPLES
+from zoo.examples import DEFAULT_EXAMPLE, EXAMPLES
 from zoo.explain import clip, hidden_states, word_importance, words_seen
 from zoo.probes import ORDERS, SPAN_SHARE, TESTS, fresh_probes, run_probes, span_text
 from zoo.text import MAX_TEXT_CHARS
+
+from .colors import HEAT, NEGATIVE, POSITIVE
+from .loading import Warming, wait_for_models
+from .widgets import preferred
 
 #: At most this many variants side by side in "Which words matter".
 MAX_COMPARED = 3
 #: Characters per line of a variant's text in "Which words matter".
 LINE_CHARS = 36
 #: Colours of the word-importance scale: towards negative, no effect, towards positive
-#: (the Classify tab's colours for the two labels).
-IMPORTANCE_RANGE = ["#c62828", "#f4f4f4", "#2e7d32"]
+#: (the verdict's own two colours, ``views.colors``).
+IMPORTANCE_RANGE = [NEGATIVE, "#f4f4f4", POSITIVE]
 #: Pixels per unit in the hidden-state heatmap.
 STATE_ROW = 9
 ORDER_NAMES = {"sentence_first": "sentence, then filler", "filler_first": "filler, then sentence"}
 #: The example explained when the visitor has not submitted a text yet.
-FALLBACK_EXAMPLE = "Bad start, great ending"
-
-
-def _preferred(options: list[str], wanted: list[str], fallback: int = 3) -> list[str]:
-    return [vid for vid in wanted if vid in options] or options[:fallback]
+FALLBACK_EXAMPLE = DEFAULT_EXAMPLE
 
 
 @st.cache_data(show_spinner="Running the probes through every variant (once per zoo)…")
@@ -96,7 +94,7 @@ def word_layout(words: list[str], line_chars: int = LINE_CHARS) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["line", "start", "end"])
 
 
-def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: Future | None = None) -> None:
+def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: Warming | None = None) -> None:
     """The "What they can do" tab."""
     st.header("What they can do")
     st.caption(
@@ -128,7 +126,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
     )
     chosen = st.multiselect(
         "Variants", variants, key="span_variants",
-        default=_preferred(variants, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
+        default=preferred(variants, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
     )
     rows = []
     for vid in chosen:
@@ -184,7 +182,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
         y=alt.Y("probe:N", sort=[t.id.replace(".", " · ") for t in TESTS], title=None, axis=alt.Axis(labelLimit=200)),
         tooltip=["variant", alt.Tooltip("name:N", title="probe"), "description", alt.Tooltip("accuracy:Q", format=".2f"), "n"],
     )
-    heat = base.mark_rect().encode(color=alt.Color("accuracy:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+    heat = base.mark_rect().encode(color=alt.Color("accuracy:Q", scale=alt.Scale(range=list(HEAT), domain=[0, 1]),
                                                    legend=alt.Legend(orient="bottom", title="accuracy")))
     labels = base.mark_text(fontSize=10).encode(text=alt.Text("accuracy:Q", format=".2f"))
     st.altair_chart((heat + labels).properties(height=26 * len(TESTS)), width="stretch", height=26 * len(TESTS) + 190)
@@ -193,7 +191,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
 
 
 @st.fragment
-def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Future | None) -> None:
+def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warming | None) -> None:
     """Word importance and hidden states for the visitor's text. A fragment: choosing variants
     reruns only this part, and each rerun reads the text last submitted in the Classify tab."""
     submitted = st.session_state.get("submitted")
@@ -216,19 +214,18 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Futur
     if seen.known_count == 0:
         st.warning("None of these words is in the models' vocabulary: every word reads as the same unknown token, "
                    "so no word can matter more than another.")
-    if warming is not None and not warming.done():
-        with st.spinner("Loading the models (only the first visitor waits)…"):
-            wait([warming])
+    if warming is not None:
+        wait_for_models(warming)
 
     st.markdown("**Which words matter**")
     st.caption(
         "Each word is coloured by how much the variant's P(positive) drops when that word alone is removed: "
-        ":green-background[green] words pushed it towards *positive*, :red-background[red] ones towards *negative*. "
+        ":blue-background[blue] words pushed it towards *positive*, :red-background[red] ones towards *negative*. "
         "All the copies with one word removed go through the model in one batch. Hover a word for the numbers."
     )
     chosen = st.multiselect(
         f"Variants side by side (up to {MAX_COMPARED})", variants, key="importance_variants", max_selections=MAX_COMPARED,
-        default=_preferred(variants, ["simplernn-1x32-len500", "lstm-1x32-len500", "simplernn-1x32-len300-tuned"])[:MAX_COMPARED],
+        default=preferred(variants, ["simplernn-1x32-len500", "lstm-1x32-len500", "simplernn-1x32-len300-tuned"])[:MAX_COMPARED],
     )
     frames = {}
     for vid in chosen:
@@ -257,7 +254,7 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Futur
     )
     left, right = st.columns(2)
     vid = left.selectbox("Variant", variants, key="states_variant",
-                         index=variants.index(_preferred(variants, ["lstm-1x32-len500"], 1)[0]))
+                         index=variants.index(preferred(variants, ["lstm-1x32-len500"], 1)[0]))
     try:
         frames_by_state = states_frames(source, vid, text, z)
     except ArtifactError as error:

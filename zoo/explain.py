@@ -84,7 +84,7 @@ def read_along(zoo: Zoo, variant_id: str, text: str) -> ReadingCurve:
     words = tokenize(text)
     read = words[-maxlen:]
     x = zoo.vocabulary(variant_id).encode([text], maxlen)[0]
-    probabilities = reading_curve(zoo.reader(variant_id), x, len(read))
+    probabilities = reading_curve(zoo.reader(variant_id), x, len(read), compiled=zoo.compiled(variant_id))
     start = len(words) - len(read) + 1
     return ReadingCurve(variant_id, np.arange(start, len(words) + 1), tuple(read), probabilities)
 

@@ -21,15 +21,18 @@ def label(p: float) -> str:
     return "positive" if p > THRESHOLD else "negative"
 
 
-def probabilities(model, x: np.ndarray) -> np.ndarray:
-    """The probability of "positive" for each encoded row of ``x`` (shape ``(n, maxlen)``)."""
-    return _outputs(model, x)[:, -1, 0] if len(x) else np.zeros(0, dtype=np.float32)
+def probabilities(model, x: np.ndarray, *, compiled: bool = True) -> np.ndarray:
+    """The probability of "positive" for each encoded row of ``x`` (shape ``(n, maxlen)``).
+
+    ``compiled=False`` runs the plain graph forward pass (``plain_forward``) instead of the XLA one.
+    """
+    return _outputs(model, x, compiled)[:, -1, 0] if len(x) else np.zeros(0, dtype=np.float32)
 
 
-def _outputs(model, x: np.ndarray) -> np.ndarray:
+def _outputs(model, x: np.ndarray, compiled: bool = True) -> np.ndarray:
     """``model``'s outputs for the rows of ``x``, as ``(n, steps, units)`` (steps 1 when it
-    gives one output per row), through its compiled forward pass in ``BATCH_SIZES`` chunks."""
-    forward = compiled_forward(model)
+    gives one output per row), through its forward pass in ``BATCH_SIZES`` chunks."""
+    forward = compiled_forward(model) if compiled else plain_forward(model)
     x = np.asarray(x, dtype=np.int32)
     size = next((b for b in BATCH_SIZES if b >= len(x)), BATCH_SIZES[-1])
     parts = []
@@ -43,6 +46,7 @@ def _outputs(model, x: np.ndarray) -> np.ndarray:
 
 
 _FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _FORWARD_LOCK = threading.Lock()
 
 
@@ -64,6 +68,23 @@ def compiled_forward(model):
         return forward
 
 
+def plain_forward(model):
+    """``model``'s forward pass as a TensorFlow graph function without XLA, made once per model.
+
+    Traced in about 0.1 s per input shape, where XLA compiles for about half a second; a run
+    then takes milliseconds rather than the fraction of one the compiled pass takes. It
+    answers while the compiled passes are still being made (``Zoo.warm_up``).
+    """
+    with _FORWARD_LOCK:
+        forward = _PLAIN.get(model)
+        if forward is None:
+            import tensorflow as tf
+
+            forward = tf.function(_Forward(model), jit_compile=False)
+            _PLAIN[model] = forward
+        return forward
+
+
 class _Forward:
     """``model(x, training=False)``, holding the model weakly (the cache must not keep it alive).
 
@@ -78,9 +99,10 @@ class _Forward:
         return self.model()(x, training=False)
 
 
-def warm_up(model, maxlen: int, batch_size: int = 1) -> None:
-    """Compile ``model``'s forward pass for ``batch_size`` rows of ``maxlen`` words now."""
-    _outputs(model, np.zeros((batch_size, maxlen), dtype=np.int32))
+def warm_up(model, maxlen: int, batch_size: int = 1, *, compiled: bool = True) -> None:
+    """Compile ``model``'s forward pass (``compiled=False``: trace its plain one) for
+    ``batch_size`` rows of ``maxlen`` words now."""
+    _outputs(model, np.zeros((batch_size, maxlen), dtype=np.int32), compiled)
 
 
 def reading_model(model):
@@ -105,7 +127,7 @@ def reading_model(model):
     return keras.Model(inputs, x)
 
 
-def reading_curve(reader, x: np.ndarray, words: int) -> np.ndarray:
+def reading_curve(reader, x: np.ndarray, words: int, *, compiled: bool = True) -> np.ndarray:
     """The probability after each of the last ``words`` positions of one encoded row ``x``."""
-    out = _outputs(reader, x.reshape(1, -1))[0, :, 0]
+    out = _outputs(reader, x.reshape(1, -1), compiled)[0, :, 0]
     return out[len(out) - words :] if words else out[:0]

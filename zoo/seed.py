@@ -34,3 +34,7 @@ SEED_SUMMARY: tuple[tuple[str, str, int], ...] = (
 SEED_PARAMS = sum(params for _, _, params in SEED_SUMMARY)
 #: Embedding plus the four recurrent layers: what the seed's stack holds before the Dense.
 SEED_PARAMS_BEFORE_DENSE = SEED_PARAMS - SEED_SUMMARY[-1][2]
+
+#: The zoo's variant that is the seed's own IMDB model, ``SimpleRNN(32)`` on 500 words: the run
+#: whose history ``SEED_HISTORY`` is. (``SEED_SUMMARY`` is the 4-layer stack the seed also builds.)
+SEED_VARIANT = "simplernn-1x32-len500"

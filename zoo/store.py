@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +69,8 @@ class Zoo:
         self._readers: dict[str, object] = {}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._entries: list[Entry] | None = None
+        self._warming = False
+        self._compiled: set[str] = set()
 
     def entries(self) -> list[Entry]:
         """Every variant the manifest lists, in catalog order, each readable or with its error."""
@@ -163,10 +165,34 @@ class Zoo:
                     sequences[key] = [vocabulary.lookup(w) for w in words]
                 if (key, maxlen) not in rows:
                     rows[key, maxlen] = pad(sequences[key], maxlen)
-                results[variant_id] = probabilities(runner(variant_id), rows[key, maxlen])
+                results[variant_id] = probabilities(runner(variant_id), rows[key, maxlen], compiled=self.compiled(variant_id))
             except ArtifactError as error:
                 results[variant_id] = error
         return results
+
+    def compiled(self, variant_id: str) -> bool:
+        """Whether ``classify`` runs the variant's XLA-compiled forward pass: always, except
+        after ``prepare`` until ``warm_up`` has made it (the plain graph pass answers meanwhile)."""
+        return not self._warming or variant_id in self._compiled
+
+    def prepare(self, variant_ids: Sequence[str] | None = None, *, ready: Callable[[str], None] | None = None) -> None:
+        """Load the variants and trace their plain graph forward passes for one text (about 0.1 s
+        each, where XLA takes about half a second), calling ``ready(variant_id)`` after each.
+
+        Until ``warm_up`` has compiled a variant, ``classify`` answers with that plain pass: a
+        server's first text gets its answers seconds before the compiling could end.
+        Broken variants are left for ``classify`` to report.
+        """
+        self._warming = True
+        for variant_id in variant_ids or self.ids:
+            try:
+                reader, maxlen = self.reader(variant_id), self.artifact(variant_id).spec.maxlen
+            except ArtifactError:
+                continue
+            if variant_id not in self._compiled:
+                warm_up(reader, maxlen, compiled=False)
+            if ready is not None:
+                ready(variant_id)
 
     def warm_up(self, variant_ids: Sequence[str] | None = None) -> None:
         """Load the variants and compile their forward passes for one text, so that the next
@@ -176,14 +202,24 @@ class Zoo:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        jobs = []
-        for variant_id in variant_ids or self.ids:
-            try:
-                jobs.append((self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
-            except ArtifactError:
-                continue
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            list(pool.map(lambda job: warm_up(*job), jobs))
+        self._warming = True
+        try:
+            jobs = []
+            for variant_id in variant_ids or self.ids:
+                try:
+                    jobs.append((variant_id, self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
+                except ArtifactError:
+                    continue
+
+            def compile_one(job) -> None:
+                variant_id, reader, maxlen = job
+                warm_up(reader, maxlen)
+                self._compiled.add(variant_id)
+
+            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+                list(pool.map(compile_one, jobs))
+        finally:
+            self._warming = False
 
     def size_bytes(self, variant_id: str) -> int:
         return sum((self.path / variant_id / name).stat().st_size for name in CHECKED_FILES)

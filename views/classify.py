@@ -1,0 +1,344 @@
+"""The Classify tab: the form, every variant's answer, what the models see, and how they read."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import zoo
+from zoo.artifact import ArtifactError
+from zoo.cli import refusal
+from zoo.examples import DEFAULT_EXAMPLE, EXAMPLE_CAPTIONS, EXAMPLES
+from zoo.explain import clip, count_positive, words_seen
+from zoo.inference import THRESHOLD, label
+from zoo.text import MAX_TEXT_CHARS, tokenize
+
+from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
+from .loading import Warming, classify_with_every_variant, reading_frame, wait_for_models
+from .widgets import chip_colors, preferred
+
+#: How many of a long text's last words "What the model sees" prints (more than any maxlen).
+WORDS_SHOWN = 600
+#: Below this share of known words, the answer comes with a warning.
+FEW_KNOWN = 0.5
+#: A text of fewer words than this is "short": about a sentence or two, where the zoo measured
+#: its variants on the first and last sentence of every test review.
+SHORT_TEXT_WORDS = 30
+#: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
+LABEL_EVERY_WORD = 40
+READING_HEIGHT = 340
+#: The URL's query parameter holding the review (a link a teacher can send).
+TEXT_PARAM = "text"
+#: The verdict as words and a direction, never as colour alone.
+SAYS = {"positive": "positive ▶", "negative": "◀ negative"}
+
+
+def start_state() -> None:
+    """The review box's first text: from the link when it has one, else the default example."""
+    if "review" in st.session_state:
+        return
+    shared = st.query_params.get(TEXT_PARAM)
+    text = shared if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+    st.session_state.review = text
+    st.session_state.submitted = text
+    st.session_state.example = next((name for name, example in EXAMPLES.items() if example == text), None)
+
+
+def use_example() -> None:
+    name = st.session_state.example
+    if name:
+        st.session_state.review = EXAMPLES[name]
+        st.session_state.submitted = EXAMPLES[name]
+        share(EXAMPLES[name])
+
+
+def submit_review() -> None:
+    st.session_state.submitted = st.session_state.review
+    st.session_state.example = next(
+        (name for name, example in EXAMPLES.items() if example == st.session_state.review), None
+    )
+    share(st.session_state.review)
+
+
+def share(text: str) -> None:
+    """Keep the classified text in the URL, so the page's link reopens it (the default needs none)."""
+    if text == EXAMPLES[DEFAULT_EXAMPLE] or not text.strip():
+        st.query_params.pop(TEXT_PARAM, None)
+    else:
+        st.query_params[TEXT_PARAM] = text
+
+
+@st.fragment
+def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str], warming: Warming) -> None:
+    """The Classify tab. A fragment: pressing Classify or picking an example reruns only this
+    section, not the training charts of the other tabs, which do not depend on the text."""
+    st.header("Classify a review")
+    st.caption(
+        "Type or paste a movie review in English (or pick an example), then press **Classify** or Ctrl+Enter. "
+        "Every variant reads it and gives its probability that the review is positive."
+    )
+    start_state()
+    st.pills("Examples written for this demo", list(EXAMPLES), key="example", on_change=use_example)
+    if st.session_state.example:
+        st.caption(EXAMPLE_CAPTIONS[st.session_state.example])
+    st.text_area("Your review", key="review", height=140, placeholder="What did you think of the film?",
+                 on_change=submit_review)
+    st.button("Classify", type="primary", on_click=submit_review, key="classify_button")
+
+    text = st.session_state.submitted
+    why = refusal(text)
+    if why:
+        reason = why.removesuffix(": nothing to classify")
+        st.info(f"Nothing to classify: {reason}. Type a review in the box above, or pick an example.")
+        return
+    if len(text) > MAX_TEXT_CHARS:
+        st.warning(
+            f"Your text has {len(text):,} characters; only its last {MAX_TEXT_CHARS:,} are read. "
+            f"Each variant reads only the last `maxlen` words of that anyway ({max(table['maxlen'].dropna()):.0f} at most)."
+        )
+    text = clip(text)
+    wait_for_models(warming)
+    if warming.future.done() and warming.future.exception():
+        st.warning(f"The models could not be prepared in advance ({warming.future.exception()}); answers may be slow.")
+    results = classify_with_every_variant(source, text)
+    answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
+    n_words = len(tokenize(text))
+    sound = table[table["error"].isna()].set_index("id")
+
+    if answers:
+        st.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive")
+    short = n_words < SHORT_TEXT_WORDS
+    if short and answers:
+        short_text_notice(n_words, sound.loc[list(answers)])
+    known_words_caption(z, readable_ids, text)
+    for vid, error in results.items():
+        if isinstance(error, str):
+            st.error(f"Variant {vid} could not answer: {error}")
+
+    rows = answer_rows(results, sound, n_words if short else None)
+    chart_column, table_column = st.columns([3, 2])
+    chart_column.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
+    table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
+    download_answers(rows, text)
+
+    what_the_model_sees(z, table, readable_ids, text)
+    sentiment_as_it_reads(source, readable_ids, text)
+
+
+def short_text_notice(n_words: int, variants: pd.DataFrame) -> None:
+    """Say that short texts are where the zoo is weakest, with each variant's own measurement."""
+    measured = variants.dropna(subset=["first_sentence_accuracy"]) if "first_sentence_accuracy" in variants else variants[:0]
+    words = "one word" if n_words == 1 else f"{n_words} words"
+    longest = int(variants["maxlen"].max())
+    lines = [
+        f"**A short text: take these answers with a grain of salt.** Yours has {words}. Every text is padded at "
+        f"the front to the variant's `maxlen` with a padding token, and the variants learned from such rows: one "
+        f"that reads {longest} words goes through {longest - n_words} padding steps before your first word. "
+        "Stacks of SimpleRNN layers carry little through that many steps, and a sentence or two gives few clues."
+    ]
+    if len(measured):
+        first, whole = measured["first_sentence_accuracy"], measured["test_accuracy"]
+        lines.append(
+            f"The zoo measured it: on the first sentence of each test review, the variants were right "
+            f"{first.min():.0%} to {first.max():.0%} of the time (whole reviews: {whole.min():.0%} to {whole.max():.0%}). "
+            "Each variant's own score is in the table below (*right on short texts*: first / last sentence)."
+        )
+    st.warning("\n\n".join(lines), icon="✂️")
+
+
+def known_words_caption(z: zoo.Zoo, readable_ids: list[str], text: str) -> None:
+    """How many of the text's words each vocabulary knows (variants may have different ones)."""
+    if not readable_ids:
+        return
+    counts = {}
+    for vid in readable_ids:
+        seen = words_seen(text, z.vocabulary(vid))
+        counts.setdefault(seen.known_count, []).append(vid)
+    total = len(seen.words)
+    low, high = min(counts), max(counts)
+    if total == 1:
+        known = "knew your one word" if low == 1 else "did not know your one word" if high == 0 else \
+            "knew your one word, depending on their vocabulary"
+        st.caption(f"The models {known}.")
+    elif low == high:
+        st.caption(f"The models knew {low} of the {total} words in your text.")
+    else:
+        st.caption(f"The models knew {low} to {high} of the {total} words in your text, depending on the variant's vocabulary.")
+    if low < FEW_KNOWN * total:
+        st.warning(
+            f"The models knew only {low} of {total} words; the rest all read as the same unknown-word token. "
+            "They were trained on English reviews, so take this answer with a grain of salt."
+        )
+
+
+def answer_rows(results: dict[str, float | str], sound: pd.DataFrame, short_words: int | None) -> pd.DataFrame:
+    """One row per variant: its probability, its verdict in words, and (for a short text) its
+    measured short-text accuracy and the padding it reads first."""
+    rows = []
+    for vid, p in results.items():
+        row = {"variant": vid, "P(positive)": p if isinstance(p, float) else None}
+        row["says"] = SAYS[label(p)] if isinstance(p, float) else "error"
+        if short_words is not None and vid in sound.index:
+            first = sound.loc[vid].get("first_sentence_accuracy")
+            last = sound.loc[vid].get("last_sentence_accuracy")
+            row["right on short texts"] = f"{first:.0%} / {last:.0%}" if pd.notna(first) and pd.notna(last) else "—"
+            row["padding read first"] = max(0, int(sound.loc[vid, "maxlen"]) - short_words)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def verdict_spec(rows: pd.DataFrame) -> dict:
+    """``verdict_chart`` as a Vega-Lite spec, made once per set of answers (building and
+    validating the layered Altair chart took 150 ms of every rerun)."""
+    return verdict_chart(rows).to_dict()
+
+
+def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
+    """Bars from 0.5 to each probability: right is positive, left negative (P = 0 is a full bar)."""
+    data = rows.dropna(subset=["P(positive)"]).assign(
+        middle=THRESHOLD, verdict=lambda d: [label(p) for p in d["P(positive)"]]
+    )
+    y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False))
+    bars = alt.Chart(data).mark_bar(height={"band": 0.7}).encode(
+        x=alt.X("P(positive):Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive",
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2")),
+        x2="middle:Q",
+        y=y,
+        color=alt.Color("verdict:N", scale=verdict_scale(), legend=None),
+        tooltip=["variant", alt.Tooltip("P(positive):Q", format=".3f"), alt.Tooltip("says:N")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [THRESHOLD]})).mark_rule(color=TEXT, strokeDash=[4, 3]).encode(x="x:Q")
+    ends = pd.DataFrame({"x": [0.02, 0.98], "text": ["◀ negative", "positive ▶"], "align": ["left", "right"]})
+    sides = alt.layer(*[
+        alt.Chart(ends.iloc[[i]]).mark_text(align=a, baseline="bottom", dy=-4, fontWeight="bold", color=c, fontSize=12)
+        .encode(x="x:Q", y=alt.value(0), text="text:N")
+        for i, (a, c) in enumerate((("left", NEGATIVE), ("right", POSITIVE)))
+    ])
+    middle = alt.Chart(pd.DataFrame({"x": [THRESHOLD], "text": ["0.5: undecided"]})).mark_text(
+        baseline="bottom", dy=-4, color=TEXT, fontSize=11).encode(x="x:Q", y=alt.value(0), text="text:N")
+    return readable((bars + rule + sides + middle).properties(height=verdict_height(len(data)), padding={"top": 22}))
+
+
+def verdict_height(n_variants: int) -> int:
+    return 30 * max(1, n_variants) + 90
+
+
+def download_answers(rows: pd.DataFrame, text: str) -> None:
+    answers = rows[["variant", "P(positive)"]].assign(says=[label(p) if pd.notna(p) else "error" for p in rows["P(positive)"]])
+    left, right = st.columns(2)
+    left.download_button("Answers (CSV)", answers.to_csv(index=False), "answers.csv", "text/csv",
+                         key="answers_csv", on_click="ignore")
+    payload = {"text": text, "answers": answers.to_dict(orient="records")}
+    right.download_button("Answers (JSON)", json.dumps(payload, indent=2), "answers.json", "application/json",
+                          key="answers_json", on_click="ignore")
+
+
+def what_the_model_sees(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str], text: str) -> None:
+    if not readable_ids:
+        return
+    seen = words_seen(text, z.vocabulary(readable_ids[0]))
+    st.subheader("What the model sees")
+    st.caption(
+        "Before reading, the text is lower-cased, HTML tags and punctuation are dropped, and it is split into words. "
+        f"Words outside the {int(table['num_words'].max()):,}-word vocabulary learned from the training reviews are "
+        ":orange-background[highlighted ?] and marked with a question mark: they all become one *unknown* token. "
+        "A variant reads only the last `maxlen` words; the :blue-background[▸ markers] show where each `maxlen` starts reading."
+    )
+    maxlens = sorted({int(m) for m in table["maxlen"].dropna()})
+    starts = {}
+    for maxlen in maxlens:
+        starts.setdefault(seen.first_read(maxlen), []).append(maxlen)
+    first_shown = max(0, len(seen.words) - WORDS_SHOWN)
+    pieces = [f"*… {first_shown:,} earlier words that no variant reads …*"] if first_shown else []
+    for i in range(first_shown, len(seen.words)):
+        if i in starts and i > 0:
+            pieces.append(f":blue-background[▸ maxlen {' / '.join(map(str, starts[i]))}]")
+        word = seen.words[i]  # letters, digits and apostrophes only: no Markdown syntax
+        pieces.append(word if seen.known[i] else f":orange-background[{word} ?]")
+    st.markdown(" ".join(pieces))
+    st.dataframe(
+        pd.DataFrame([
+            {"maxlen": m, "words read": min(m, len(seen.words)), "words cut away": len(seen.cut_away(m)),
+             "it never sees": " ".join(seen.cut_away(m)[:12]) + (" …" if len(seen.cut_away(m)) > 12 else "")}
+            for m in maxlens
+        ]),
+        hide_index=True,
+        column_config={"it never sees": st.column_config.TextColumn(width="large")},
+    )
+
+
+def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> None:
+    st.subheader("Sentiment as it reads")
+    st.caption(
+        "The probability of *positive* after each word, computed in one pass: the recurrent layer's state after "
+        "every word goes through the output layer. Try the long example: the 4-layer SimpleRNN stack forgets its "
+        "bad start halfway, while the LSTM holds on until the ending."
+    )
+    reading_ids = st.multiselect(
+        "Variants to follow", readable_ids, key="variants", bind="query-params",
+        default=preferred(readable_ids, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500"]),
+    )
+    chip_colors("variants", reading_ids)
+    curves = []
+    for vid in reading_ids:
+        try:
+            curves.append(reading_frame(source, vid, text))
+        except ArtifactError as error:
+            st.error(f"Variant {vid} could not answer: {error}")
+    if curves:
+        st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text)))),
+                           width="stretch", height=READING_HEIGHT)
+
+
+def word_ticks(n_words: int) -> list[int]:
+    """The word positions the reading chart labels: all of a short text's, else about a dozen."""
+    if n_words <= LABEL_EVERY_WORD:
+        return list(range(1, n_words + 1))
+    step = next(s * 10**k for k in range(8) for s in (1, 2, 2.5, 5) if n_words / (s * 10**k) <= 12 and s * 10**k >= 5)
+    step = int(step)
+    return [1, *range(step, n_words + 1, step)]
+
+
+def word_tick(position: int, word: str) -> str:
+    """A word and its position, as one label of the reading chart's axis (positions keep it unique)."""
+    return f"{word}·{position}"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tuple[str, ...]) -> dict:
+    """``reading_chart`` as a Vega-Lite spec, made once per text and choice of variants."""
+    return reading_chart(curves, list(variant_ids), list(words)).to_dict()
+
+
+def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
+    """The reading curves over an axis of the text's own words (and, for long texts, their positions).
+
+    The axis is ordinal, one point per word, so only whole words get ticks; its labels are
+    split back into word and position by the label expression (no word is ever put into an
+    expression: they are data).
+    """
+    first = int(curves["position"].min())
+    domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
+    ticks = [word_tick(p, words[p - 1]) for p in word_ticks(len(words)) if p >= first]
+    if len(words) <= LABEL_EVERY_WORD:
+        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45,
+                        title="your text, word by word", labelOverlap=False, grid=False)
+    else:
+        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap="greedy",
+                        title="word (and its position in your text)", grid=True)
+    curves = curves.assign(tick=[word_tick(p, w) for p, w in zip(curves["position"], curves["word"])])
+    curve = alt.Chart(curves).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("tick:O", axis=axis, scale=alt.Scale(domain=domain)),
+        y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive"),
+        color=alt.Color("variant:N", scale=variant_scale(variant_ids),
+                        legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=160, symbolStrokeWidth=3)),
+        tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
+    )
+    middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
+    return readable((curve + middle).properties(height=READING_HEIGHT))
+

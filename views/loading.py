@@ -1,0 +1,160 @@
+"""What the page reads, cached: the zoo, its table of variants, their histories, the answers.
+
+Models load in a background thread (``models_warming``) started by the first page of the
+server's life, so that the form, the examples and the other tabs draw at once.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+import zoo
+from zoo.architecture import layer_rows
+from zoo.artifact import ArtifactError
+from zoo.explain import read_along
+from zoo.seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_NAME
+
+
+@st.cache_resource(show_spinner="Opening the zoo…", max_entries=4)
+def open_zoo(source: str) -> tuple[zoo.Zoo, str | None]:
+    """The zoo at ``source`` (models load lazily inside it and stay loaded), and a fallback notice."""
+    return zoo.open_zoo_or_bundled(source)
+
+
+@st.cache_data(show_spinner=False)
+def variant_table(source: str) -> pd.DataFrame:
+    """One row per variant: its spec and recorded metrics, or the error that makes it unreadable."""
+    rows = []
+    for entry in open_zoo(source)[0].entries():
+        if entry.error is not None:
+            rows.append({"id": entry.id, "error": entry.error})
+            continue
+        row = entry.artifact.summary()
+        short = row.pop("short_text_accuracy") or {}
+        rows.append(row | {f"{kind}_accuracy": value for kind, value in short.items()} | {"error": None})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False)
+def history_frame(source: str, variant_ids: tuple[str, ...], with_seed: bool) -> pd.DataFrame:
+    """Every epoch of every chosen variant (and of the seed), one row per metric and split."""
+    z = open_zoo(source)[0]
+    histories = [(vid, z.artifact(vid).history, z.artifact(vid).metadata["best_epoch"]) for vid in variant_ids]
+    if with_seed:
+        histories.append((SEED_NAME, SEED_HISTORY, SEED_BEST_EPOCH))
+    rows = []
+    for name, history, best_epoch in histories:
+        for metric in ("loss", "accuracy"):
+            for split, key in (("training", metric), ("validation", f"val_{metric}")):
+                for epoch, value in enumerate(history[key], start=1):
+                    rows.append({
+                        "variant": name, "metric": metric, "split": split, "epoch": epoch, "value": value,
+                        "best": split == "validation" and epoch == best_epoch,
+                    })
+    return pd.DataFrame(rows)
+
+
+#: The longest the compiling waits for the first page with answers, in seconds.
+COMPILE_AFTER = 30
+
+
+@dataclass
+class Warming:
+    """The background loading of a zoo's models: which variants can answer yet, and the job."""
+
+    variant_ids: tuple[str, ...]
+    future: Future | None = None
+    ready: set[str] = field(default_factory=set)
+    #: Set once the first page is drawn: the compiling waits for it, so as not to slow that
+    #: page down (for at most ``COMPILE_AFTER`` seconds).
+    first_page_drawn: threading.Event = field(default_factory=threading.Event)
+
+    def can_answer(self) -> bool:
+        """Every variant is loaded (its compiled pass may still be in the making), or the job ended."""
+        return self.future.done() or self.ready.issuperset(self.variant_ids)
+
+    def answered(self) -> None:
+        """A page is drawn: the compiling may begin."""
+        self.first_page_drawn.set()
+
+
+@st.cache_resource(show_spinner=False)
+def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Warming:
+    """Start loading the variants and compiling their forward passes (``Zoo.warm_up``) in a
+    background thread, once per server.
+
+    It starts as the first visitor's page begins, so the form and the other tabs are drawn
+    while it works. The variants can answer as soon as they are loaded (``Zoo.prepare``,
+    ``Warming.can_answer``, a few seconds after TensorFlow's import); the compiled passes
+    (``Zoo.warm_up``) are made once that first page is drawn, and take over one by one.
+
+    After every rerun Streamlit runs a full garbage collection, and so does the Keras
+    ``clear_session`` it calls. With TensorFlow and the compiled models loaded, each took about
+    300 ms per rerun (``scripts/app_speed.py``). ``gc.freeze()`` moves everything alive now, all of
+    it kept for the server's life, out of the collector's sight: later collections only look
+    at what the reruns create.
+    """
+    warming = Warming(variant_ids)
+    lock = threading.Lock()
+
+    def ready(variant_id: str) -> None:
+        with lock:
+            warming.ready = warming.ready | {variant_id}
+
+    def warm_up() -> None:
+        _z.prepare(variant_ids, ready=ready)
+        warming.first_page_drawn.wait(COMPILE_AFTER)
+        _z.warm_up(variant_ids)
+        gc.collect()
+        gc.freeze()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoo-warm-up")
+    warming.future = pool.submit(warm_up)
+    pool.shutdown(wait=False)  # its thread ends once the warm-up is done
+    return warming
+
+
+def wait_for_models(warming: Warming) -> None:
+    """Show how far the loading is, until every variant can answer (only a fresh server's first page waits)."""
+    if warming.can_answer():
+        return
+    total = len(warming.variant_ids)
+    bar = st.progress(0.0, text="Starting TensorFlow…")
+    while not warming.can_answer():
+        done = len(warming.ready)
+        bar.progress(
+            done / total,
+            text=f"Loading the models: {done} of {total} ready. The server has just started; "
+                 "this happens once, and the form above works meanwhile.",
+        )
+        time.sleep(0.25)
+    bar.empty()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def classify_with_every_variant(source: str, text: str) -> dict[str, float | str]:
+    """Each variant's probability of "positive" for ``text``, or the error of a broken variant."""
+    results = open_zoo(source)[0].classify([text])
+    return {vid: str(r) if isinstance(r, ArtifactError) else float(r[0]) for vid, r in results.items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def reading_frame(source: str, variant_id: str, text: str) -> pd.DataFrame:
+    """A variant's probability of "positive" after each word of ``text`` (one forward pass)."""
+    curve = read_along(open_zoo(source)[0], variant_id, text)
+    return pd.DataFrame({
+        "variant": variant_id, "position": curve.positions, "word": curve.words, "p_positive": curve.probabilities,
+    })
+
+
+@st.cache_data(show_spinner="Loading the model…")
+def architecture(source: str, variant_id: str) -> pd.DataFrame:
+    rows = layer_rows(open_zoo(source)[0].model(variant_id))
+    return pd.DataFrame([{"Layer (type)": r.layer, "Output Shape": r.output_shape, "Param #": r.params} for r in rows])
