@@ -144,7 +144,16 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     assert meta["data"] | {"fingerprint": None} == {
         "dataset": "imdb (aclImdb_v1, Maas et al. 2011)", "fingerprint": None,
         "train_reviews": 96, "validation_reviews": 24, "test_reviews": 120, "split_seed": 113,
+        "median_train_words": meta["data"]["median_train_words"],
     }
+    assert 10 < meta["data"]["median_train_words"] < 70  # the made-up reviews have 8 to 60 words, and one more
+    import training.train as train
+    from zoo.benchmark import cpu_model
+    from zoo.text import TEXT_PIPELINE_VERSION
+
+    # Which text pipeline and training pipeline made it, and on what machine its seconds were measured.
+    assert meta["text_pipeline"] == TEXT_PIPELINE_VERSION
+    assert meta["training"] == {"pipeline": train.PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
     assert meta["data"]["fingerprint"] == load_imdb(tiny_corpus).fingerprint
     assert meta["seed"] == ROUND_TRIP_SEED
     assert meta["versions"]["keras"] == keras.__version__

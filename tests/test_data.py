@@ -179,7 +179,9 @@ def test_one_epoch_on_real_reviews_beats_chance_clearly(tmp_path):
     assert metadata["data"] | {"fingerprint": None} == {
         "dataset": "imdb (aclImdb_v1, Maas et al. 2011)", "fingerprint": None,
         "train_reviews": limit * 4 // 5, "validation_reviews": limit // 5, "test_reviews": limit, "split_seed": 113,
+        "median_train_words": metadata["data"]["median_train_words"],
     }
+    assert 150 < metadata["data"]["median_train_words"] < 200
     assert metadata["best_epoch"] == 1
     assert metadata["val_accuracy"] > 0.6, metadata
     assert metadata["test_accuracy"] > 0.6, metadata

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from zoo.text import TEXT_PIPELINE_VERSION, Vocabulary, pad, tokenize
 
 CACHE_ENV = "SIMPLERNN_ZOO_CACHE"
 #: The layout of a cache file; a new layout is a new key.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 SPLITS = ("train", "validation", "test", *SHORT_TEXT_KINDS)
 
 
@@ -103,6 +104,8 @@ class Corpus:
             "validation_reviews": len(validation),
             "test_reviews": len(test),
             "split_seed": SPLIT_SEED,
+            # What maxlen cuts: the median training review's length in words (the one measured figure).
+            "median_train_words": int(np.median([len(s) for s in splits["train"].sequences])) if len(train) else 0,
         }
         return cls(vocabulary, splits, record)
 
@@ -119,8 +122,8 @@ class Corpus:
         path = cache_path(cache, imdb.fingerprint, num_words, validation_split, limit)
         try:
             return cls.read(path)
-        except (OSError, ValueError, KeyError):
-            pass
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # no cache yet, or a damaged one: encode again and replace it
         corpus = cls.prepare(imdb, num_words, validation_split, limit)
         try:
             corpus.write(path)
@@ -151,7 +154,8 @@ class Corpus:
         """Read a corpus written by ``write``.
 
         Raises:
-            OSError, ValueError, KeyError: the file is missing, truncated or not a corpus.
+            OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile: the file is missing,
+            truncated or not a corpus.
         """
         with np.load(path, allow_pickle=False) as data:
             vocabulary = Vocabulary(tuple(str(w) for w in data["vocabulary"]))

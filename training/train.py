@@ -262,6 +262,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="where the tokenized reviews are cached, keyed by the data's fingerprint and the text "
                              "pipeline's version (default: %(default)s, or $SIMPLERNN_ZOO_CACHE)")
     parser.add_argument("--no-cache", action="store_true", help="tokenize the reviews afresh and cache nothing")
+    parser.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # JSON of the phases, for training.benchmark
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -291,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
 
     use_threads(args.threads)
     corpora = corpora_for(specs, imdb, args.limit, None if args.no_cache else args.cache)
+    if args.timings:
+        write_json(args.timings, {"prepare_s": round(time.perf_counter() - started, 3)})
     for corpus in corpora.values():
         print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test reviews; "
               f"vocabulary of {len(corpus.vocabulary)} ({_duration(time.perf_counter() - started)} to read and encode)",
