@@ -247,3 +247,24 @@ def test_jobs_train_variants_in_parallel_report_a_failed_one_and_keep_the_others
     for a, b in zip(trained.get_weights(), expected.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     assert (out / good / "vocabulary.txt").read_bytes() == (tiny_zoo_path / good / "vocabulary.txt").read_bytes()
+
+
+def test_the_zoo_card_says_on_what_machine_and_pipeline_each_artifact_records_it_trained(tiny_zoo_copy):
+    import os
+
+    from training.train import PIPELINE
+    from zoo.benchmark import cpu_model
+    from zoo.report import render_zoo_card, training_caption
+    from zoo.store import open_zoo
+
+    recorded = f"{cpu_model()}, {os.cpu_count()} cores, trained by `{PIPELINE}`"
+    assert training_caption(open_zoo(tiny_zoo_copy)).endswith(f"metadata records it: on {recorded}.")
+    assert recorded in render_zoo_card(open_zoo(tiny_zoo_copy), "owner/zoo")
+    # An artifact from before the record (no "training" key) says so, and the others keep theirs.
+    path = tiny_zoo_copy / TINY_VARIANTS[0] / "metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    del metadata["training"]
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    caption = training_caption(open_zoo(tiny_zoo_copy))
+    assert f"on a machine not recorded for `{TINY_VARIANTS[0]}`" in caption
+    assert f"on {recorded} for `{TINY_VARIANTS[1]}`, `{TINY_VARIANTS[2]}`" in caption
