@@ -20,10 +20,12 @@ import included in both):
 Reported for each: ``whole_s`` (the process's wall clock), ``prepare_s`` (reading and
 encoding), ``epoch_s`` (the mean of the epochs after the first), ``first_epoch_s`` and
 ``compile_s`` (the first epoch minus a steady one: tracing and XLA compiling), and
-``finish_s`` (the rest: start-up, evaluation, writing). ``speedup`` is the seed's whole run
-over the pipeline's, per round, and its median over the rounds. The machine is shared, so
-the two runs of a round run back to back and the ratios are the meaningful part; the load
-average before each run is recorded. The last line printed with ``--json`` is one JSON object.
+``finish_s`` (the rest: start-up, evaluation, writing), and ``whole_cpu_s`` (the CPU time the
+process used, where the OS reports it). ``speedup`` is the seed's whole run over the
+pipeline's, per round, and its median over the rounds; ``cpu_speedup`` the same in CPU time,
+which other work on a shared machine disturbs far less than wall clock. The two runs of a
+round run back to back and the ratios are the meaningful part; the load average before each
+run is recorded. The last line printed with ``--json`` is one JSON object.
 """
 
 from __future__ import annotations
@@ -99,17 +101,22 @@ def _load() -> list[float] | None:
     return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
-def _child(args: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
-    started = time.perf_counter()
+def _child(args: list[str], env: dict) -> tuple[float, float | None, subprocess.CompletedProcess]:
+    """Run ``python ARGS``; returns its wall clock, its CPU seconds (None where the OS does not
+    report children's times, as on Windows) and the finished process."""
+    started, before = time.perf_counter(), os.times()
     result = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, encoding="utf-8")
-    return time.perf_counter() - started, result
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return time.perf_counter() - started, (cpu or None), result
 
 
-def _phases(whole: float, prepare: float, seconds: list[float]) -> dict:
+def _phases(whole: float, cpu: float | None, prepare: float, seconds: list[float]) -> dict:
     steady = seconds[1:] or seconds
     epoch = float(np.mean(steady))
     return {
         "whole_s": round(whole, 2),
+        "whole_cpu_s": round(cpu, 2) if cpu else None,
         "prepare_s": round(prepare, 2),
         "first_epoch_s": round(seconds[0], 2),
         "epoch_s": round(epoch, 3),
@@ -132,7 +139,7 @@ def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int
 
         seed_load = _load()
         print(f"{variant_id}: the seed's code, {epochs} epochs...", file=sys.stderr, flush=True)
-        whole, result = _child(["-m", "training.benchmark", "--seed-code-run", variant_id, "--out", str(scratch), *common],
+        whole, cpu, result = _child(["-m", "training.benchmark", "--seed-code-run", variant_id, "--out", str(scratch), *common],
                                env)
         if result.returncode != 0:
             raise RuntimeError(f"the seed's code failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -142,7 +149,7 @@ def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int
         print(f"{variant_id}: python -m training.train, {epochs} epochs...", file=sys.stderr, flush=True)
         cache = warm_cache or scratch / "cache"
         timings = scratch / "timings.json"
-        whole_pipeline, result = _child(
+        whole_pipeline, cpu_pipeline, result = _child(
             ["-m", "training.train", "--variant", variant_id, "--out", str(scratch / "zoo"), "--quiet", "--jobs", "1",
              "--cache", str(cache), "--timings", str(timings), *common], env)
         if result.returncode != 0:
@@ -151,8 +158,8 @@ def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int
         history = json.loads((scratch / "zoo" / variant_id / "history.json").read_text(encoding="utf-8"))
         pipeline_prepare = json.loads(timings.read_text(encoding="utf-8"))["prepare_s"]
 
-    seed_phases = _phases(whole, seed_run["prepare_s"], seed_run["seconds"])
-    pipeline_phases = _phases(whole_pipeline, pipeline_prepare, history["seconds"])
+    seed_phases = _phases(whole, cpu, seed_run["prepare_s"], seed_run["seconds"])
+    pipeline_phases = _phases(whole_pipeline, cpu_pipeline, pipeline_prepare, history["seconds"])
     return {
         "seed_code": seed_phases | {"load_average": seed_load, "val_accuracy": seed_run["val_accuracy"][-1],
                                     "best_val_accuracy": max(seed_run["val_accuracy"]),
@@ -161,6 +168,7 @@ def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int
                                        "best_val_accuracy": max(history["val_accuracy"]),
                                        "test_accuracy": metadata["test_accuracy"]},
         "speedup": round(seed_phases["whole_s"] / pipeline_phases["whole_s"], 2),
+        "cpu_speedup": round(cpu / cpu_pipeline, 2) if cpu and cpu_pipeline else None,
         "epoch_speedup": round(seed_phases["epoch_s"] / pipeline_phases["epoch_s"], 2),
     }
 
@@ -236,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": rounds,
         "speedup": round(float(np.median([r["speedup"] for r in rounds])), 2),
         "epoch_speedup": round(float(np.median([r["epoch_speedup"] for r in rounds])), 2),
+        "cpu_speedup": round(float(np.median([r["cpu_speedup"] for r in rounds])), 2)
+        if all(r["cpu_speedup"] for r in rounds) else None,
         "cache": "warm" if args.warm_cache else "cold",
         "limit": args.limit,
         "benchmark_s": round(time.perf_counter() - started, 1),
@@ -244,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    keys = ("whole_s", "prepare_s", "first_epoch_s", "compile_s", "epoch_s", "finish_s", "best_val_accuracy",
+    keys = ("whole_s", "whole_cpu_s", "prepare_s", "first_epoch_s", "compile_s", "epoch_s", "finish_s", "best_val_accuracy",
             "test_accuracy", "load_average")
     print(f"{args.variant}, {args.epochs} epochs, {args.rounds} round(s); corpus cache {report['cache']}")
     print(f"{'':<22}" + "".join(f"{name:>14}" for name in ("seed code", "pipeline")))
