@@ -59,7 +59,7 @@ def seed_code_run(variant_id: str, *, data: str | None, epochs: int, seed: int, 
 
     spec = catalog.get(variant_id)
     recipe = spec.recipe
-    corpus = Corpus.prepare(load_imdb(data), spec.num_words, recipe.validation_split, limit)
+    corpus = Corpus.prepare(load_imdb(data), spec.num_words, recipe.validation_split, limit, short=False)
     x = keras.utils.pad_sequences(corpus.train.sequences + corpus.validation.sequences, maxlen=spec.maxlen)
     y = np.concatenate([corpus.train.labels, corpus.validation.labels])
     x_test = keras.utils.pad_sequences(corpus.test.sequences, maxlen=spec.maxlen)

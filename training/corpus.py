@@ -85,8 +85,10 @@ class Corpus:
         return dict(self.record)
 
     @classmethod
-    def prepare(cls, imdb: Imdb, num_words: int, validation_split: float, limit: int | None = None) -> Corpus:
-        """Split, learn the vocabulary and encode every split (no cache)."""
+    def prepare(cls, imdb: Imdb, num_words: int, validation_split: float, limit: int | None = None,
+                short: bool = True) -> Corpus:
+        """Split, learn the vocabulary and encode every split (no cache); without ``short``,
+        not the test reviews' first and last sentences."""
         train, validation = split_validation(_subset(imdb.train, limit), validation_split)
         test = _subset(imdb.test, limit)
         vocabulary = Vocabulary.learn(train.texts, num_words)
@@ -96,7 +98,8 @@ class Corpus:
                            reviews.labels)
 
         splits = {"train": encode(train), "validation": encode(validation), "test": encode(test)}
-        splits |= {kind: encode(reviews) for kind, reviews in short_texts(test).items()}
+        if short:
+            splits |= {kind: encode(reviews) for kind, reviews in short_texts(test).items()}
         record = {
             "dataset": "imdb (aclImdb_v1, Maas et al. 2011)",
             "fingerprint": imdb.fingerprint,
