@@ -268,3 +268,21 @@ def test_the_zoo_card_says_on_what_machine_and_pipeline_each_artifact_records_it
     caption = training_caption(open_zoo(tiny_zoo_copy))
     assert f"on a machine not recorded for `{TINY_VARIANTS[0]}`" in caption
     assert f"on {recorded} for `{TINY_VARIANTS[1]}`, `{TINY_VARIANTS[2]}`" in caption
+
+
+def test_training_writes_into_a_folder_git_ignores_unless_the_bundled_zoo_is_named():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from tests.conftest import REPO
+    from training.train import DEFAULT_OUT, parse_args
+    from zoo.store import BUNDLED_ZOO
+
+    assert parse_args(["--all"]).out == DEFAULT_OUT
+    assert (REPO / DEFAULT_OUT).resolve() != BUNDLED_ZOO
+    assert parse_args(["--all", "--out", "bundled_zoo"]).out == Path("bundled_zoo")
+    if shutil.which("git") and (REPO / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", f"{DEFAULT_OUT}/simplernn-1x32-len500/model.keras"],
+                                 cwd=REPO)
+        assert ignored.returncode == 0, f"{DEFAULT_OUT}/ is not ignored by git"
