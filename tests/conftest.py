@@ -10,12 +10,15 @@ import io
 import os
 import random
 import tarfile
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Training's corpus cache goes into a temporary folder, not the user's cache (subprocesses inherit it).
+os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 POSITIVE = "great wonderful loved brilliant superb moving delightful best enjoyed masterpiece".split()
@@ -53,12 +56,13 @@ def tiny_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
     """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus."""
-    from training.train import Corpus, train_variant
+    from training.corpus import Corpus
+    from training.train import train_variant
     from zoo import catalog
     from zoo.imdb import load_imdb
 
     out = tmp_path_factory.mktemp("zoo")
-    corpus = Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS)
+    corpus = Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS, catalog.SEED_RECIPE.validation_split)
     for variant_id in TINY_VARIANTS:
         spec = catalog.get(variant_id)
         spec = replace(spec, recipe=replace(spec.recipe, epochs=1))

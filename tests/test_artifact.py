@@ -53,7 +53,7 @@ def round_trip(tiny_corpus, tmp_path_factory):
         return model
 
     original_build_model = train.build_model
-    corpus = train.Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS)
+    corpus = train.Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS, catalog.SEED_RECIPE.validation_split)
     spec = catalog.get(ROUND_TRIP_ID)
     spec = replace(spec, recipe=replace(spec.recipe, epochs=ROUND_TRIP_EPOCHS))
     out = tmp_path_factory.mktemp("round_trip")
@@ -62,7 +62,8 @@ def round_trip(tiny_corpus, tmp_path_factory):
         patch.setattr(train, "EpochRecorder", Recorder)
         folder = train.train_variant(spec, corpus, seed=ROUND_TRIP_SEED, out=out, verbose=0)
     [best] = exported
-    return {"folder": folder, "spec": spec, "corpus": corpus, "best": best, "epoch_weights": epoch_weights}
+    return {"folder": folder, "spec": spec, "corpus": corpus, "best": best, "epoch_weights": epoch_weights,
+            "tiny_corpus": tiny_corpus}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -133,16 +134,26 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     assert meta["val_accuracy"] == max(history["val_accuracy"])
     assert meta["val_loss"] == history["val_loss"][meta["best_epoch"] - 1]
     # Test metrics are what anyone re-measures with the shipped model and vocabulary.
+    # (From the raw test texts: training measured on its cached encoding of them.)
     corpus = round_trip["corpus"]
     assert {"loss": meta["test_loss"], "accuracy": meta["test_accuracy"]} == evaluate(
-        round_trip["best"], corpus.vocabulary, spec.maxlen, corpus.test)
+        round_trip["best"], corpus.vocabulary, spec.maxlen, load_imdb(round_trip["tiny_corpus"]).test)
     assert set(meta["short_text_accuracy"]) == {"first_sentence", "last_sentence"}
     assert meta["seconds_per_epoch"] == round(sum(history["seconds"][1:]) / (ROUND_TRIP_EPOCHS - 1), 2)
     assert meta["seconds_per_epoch"] > 0
     assert meta["data"] | {"fingerprint": None} == {
         "dataset": "imdb (aclImdb_v1, Maas et al. 2011)", "fingerprint": None,
         "train_reviews": 96, "validation_reviews": 24, "test_reviews": 120, "split_seed": 113,
+        "median_train_words": meta["data"]["median_train_words"],
     }
+    assert 10 < meta["data"]["median_train_words"] < 70  # the made-up reviews have 8 to 60 words, and one more
+    import training.train as train
+    from zoo.benchmark import cpu_model
+    from zoo.text import TEXT_PIPELINE_VERSION
+
+    # Which text pipeline and training pipeline made it, and on what machine its seconds were measured.
+    assert meta["text_pipeline"] == TEXT_PIPELINE_VERSION
+    assert meta["training"] == {"pipeline": train.PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
     assert meta["data"]["fingerprint"] == load_imdb(tiny_corpus).fingerprint
     assert meta["seed"] == ROUND_TRIP_SEED
     assert meta["versions"]["keras"] == keras.__version__

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import write_corpus
+from zoo.catalog import SEED_RECIPE
 from zoo.imdb import IMDB_ENV, IMDB_URL, DataError, load_imdb, split_validation
 
 PER_LABEL = 60  # conftest.write_corpus default
@@ -66,16 +67,16 @@ def test_fingerprint_changes_with_the_contents(tmp_path):
 
 def test_validation_split_is_seeded_80_20_and_disjoint(tiny_corpus):
     train = load_imdb(tiny_corpus).train
-    fit, validation = split_validation(train)
+    fit, validation = split_validation(train, SEED_RECIPE.validation_split)
     assert (len(fit), len(validation)) == (96, 24)
     assert not set(fit.texts) & set(validation.texts)
     assert sorted(fit.texts + validation.texts) == sorted(train.texts)
     for part in (fit, validation):  # every text keeps its own label
         label_of = dict(zip(train.texts, train.labels.tolist()))
         assert part.labels.tolist() == [label_of[t] for t in part.texts]
-    again, _ = split_validation(train)
+    again, _ = split_validation(train, SEED_RECIPE.validation_split)
     assert again.texts == fit.texts
-    other, _ = split_validation(train, seed=1)
+    other, _ = split_validation(train, SEED_RECIPE.validation_split, seed=1)
     assert other.texts != fit.texts
 
 
@@ -178,7 +179,9 @@ def test_one_epoch_on_real_reviews_beats_chance_clearly(tmp_path):
     assert metadata["data"] | {"fingerprint": None} == {
         "dataset": "imdb (aclImdb_v1, Maas et al. 2011)", "fingerprint": None,
         "train_reviews": limit * 4 // 5, "validation_reviews": limit // 5, "test_reviews": limit, "split_seed": 113,
+        "median_train_words": metadata["data"]["median_train_words"],
     }
+    assert 150 < metadata["data"]["median_train_words"] < 200
     assert metadata["best_epoch"] == 1
     assert metadata["val_accuracy"] > 0.6, metadata
     assert metadata["test_accuracy"] > 0.6, metadata

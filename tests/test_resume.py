@@ -89,11 +89,11 @@ def test_a_run_killed_mid_epoch_leaves_the_zoo_and_resume_finishes_it(tiny_corpu
 
 @pytest.fixture(scope="module")
 def corpus(tiny_corpus):
-    from training.train import Corpus
+    from training.corpus import Corpus
     from zoo import catalog
     from zoo.imdb import load_imdb
 
-    return Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS)
+    return Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS, catalog.SEED_RECIPE.validation_split)
 
 
 def spec_with(epochs: int, **recipe):

@@ -1,20 +1,22 @@
-"""Training batches of reviews of similar length, each cut to the width its longest review needs.
+"""Training batches of reviews of similar length, each cut to one of a few widths.
 
 The seed pads every review to ``maxlen`` and runs the recurrent loop over all ``maxlen``
 steps, though the median review is far shorter (at ``maxlen`` 500, half the steps of an
 epoch are padding). Here each epoch shuffles the reviews, sorts them by length within
 windows of ``SORT_WINDOW_BATCHES`` batches, cuts the windows into batches of the recipe's
 size and shuffles the batches. A batch holds the seed's pre-padded, pre-truncated rows with
-their leading all-padding columns dropped: its last ``width`` columns, where ``width`` is its
-longest review rounded up to a multiple of ``WIDTH_STEP`` (so that the compiled training step
-meets a handful of shapes, not one per batch).
+leading all-padding columns dropped: its last ``width`` columns, where ``width`` is the
+smallest of ``batch_widths(maxlen)`` that holds its longest review. The compiled training
+step meets one shape per width (each costs an XLA compile of a few seconds), and the
+training model (``training.model.FusedRNN``) starts its loop at the batch's first used
+column anyway, so the widths only bound the work done outside the loop.
 
 Every recipe reads length batches, and each computes exactly what the full rows compute:
 with a mask (``mask_zero``) the dropped columns were skipped anyway; without one, the
-training model (``training.model.PrePaddedRNN``) starts each batch from the state the dropped
-padding run leads to. (Without that, a seed-recipe stack trained on batches cut to their
-longest review met far shorter padding runs than validation and serving give it, and learned
-worse: 4 x SimpleRNN at maxlen 500 reached a best validation accuracy of 0.73 against 0.81.)
+training model starts each batch from the state the dropped padding run leads to. (Without
+that, a seed-recipe stack trained on batches cut to their longest review met far shorter
+padding runs than validation and serving give it, and learned worse: 4 x SimpleRNN at maxlen
+500 reached a best validation accuracy of 0.73 against 0.81.)
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from training.crops import random_windows
 from zoo.catalog import Recipe
 from zoo.text import pad
 
-#: Batch widths are multiples of this many steps (or ``maxlen``): at ``maxlen`` 500, ten shapes.
-WIDTH_STEP = 50
+#: Batch widths, as fractions of ``maxlen`` (rounded up): at ``maxlen`` 500, 125, 250 and 500 columns.
+WIDTH_FRACTIONS = (0.25, 0.5, 1.0)
 #: Reviews are sorted by length within windows of this many batches: batches of near-equal
 #: lengths, while which reviews share a batch still changes from epoch to epoch.
 SORT_WINDOW_BATCHES = 32
+
+
+def batch_widths(maxlen: int) -> list[int]:
+    """The widths batches are cut to at ``maxlen``, narrowest first (the last is ``maxlen``)."""
+    return sorted({max(1, -(-maxlen * int(100 * f) // 100)) for f in WIDTH_FRACTIONS} | {maxlen})
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
@@ -55,8 +62,9 @@ def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.ra
         batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
     # The one short batch always reads full rows: a short batch of a new width each epoch
     # would be a new shape to compile each epoch.
+    sizes = np.array(batch_widths(maxlen))
     widths = [
-        min(maxlen, max(1, -(-int(lengths[rows].max()) // WIDTH_STEP)) * WIDTH_STEP) if len(rows) == batch_size else maxlen
+        int(sizes[np.searchsorted(sizes, lengths[rows].max())]) if len(rows) == batch_size else maxlen
         for rows in batches
     ]
     return [(batches[i], widths[i]) for i in rng.permutation(len(batches))]

@@ -1,7 +1,8 @@
 """Random word windows of the training reviews, so that short texts are in-distribution.
 
-A visitor types one or two sentences; a model that saw only whole reviews (median about
-230 words) has rarely seen a 15-word input. The tuned recipe adds, each epoch, a random
+A visitor types one or two sentences; a model that saw only whole reviews (the median
+training review has 174 words, as every artifact records in ``metadata["data"]["median_train_words"]``)
+has rarely seen a 15-word input. The tuned recipe adds, each epoch, a random
 window cut from a fraction of the training reviews, labelled as its review
 (``training.batches.ReviewBatches`` draws them).
 """

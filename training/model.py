@@ -37,103 +37,115 @@ def build_model(spec: VariantSpec) -> keras.Model:
 def build_training_model(spec: VariantSpec) -> keras.Model:
     """The network of ``build_model``, shaped to train fast, computing exactly what it computes.
 
-    Its recurrent layers run as one loop over time: ``RNN(StackedRNNCells([cell] * layers))``
-    computes what the stack of layers computes (cell ``l`` at step ``t`` reads cell ``l-1``'s
-    output at ``t`` and its own state at ``t-1``), and its weights come in the same order, so
-    ``build_model(spec).set_weights(trained.get_weights())`` exports it. On a CPU it trains
-    several times faster than the layer-by-layer stack, whose every layer runs its own loop and
-    stores its whole output sequence (measured by ``python -m training.benchmark``).
-
-    It reads length batches (``training.batches``): the last columns of the ``maxlen``-padded
-    rows. With a mask (``mask_zero``) the padding is skipped anyway. Without one, the model is
-    a ``PrePaddedRNN``, which starts each batch from the state the dropped padding leads to.
+    A ``FusedRNN``: its weights are ``build_model``'s, in the same order, so
+    ``build_model(spec).set_weights(trained.get_weights())`` exports it, and on any batch of
+    pre-padded rows (full ``maxlen`` rows, or their trailing columns as ``training.batches``
+    cuts them) it gives what the exported model gives on the full rows.
     """
     recipe = spec.recipe
-    cell = getattr(keras.layers, f"{spec.cell}Cell")
-    cells = [cell(spec.units, dropout=recipe.dropout, recurrent_dropout=recipe.recurrent_dropout) for _ in range(spec.layers)]
-    # One cell runs on its own: Keras' RNN(StackedRNNCells([cell])) fails under a mask
-    # (mask_zero) with "The two structures don't have the same nested structure".
-    cell = cells[0] if len(cells) == 1 else keras.layers.StackedRNNCells(cells)
-    name = f"{spec.id.replace('-', '_')}_training"
-    if not recipe.mask_zero:
-        if recipe.dropout or recipe.recurrent_dropout:
-            # Each row would draw its own dropout masks over its padding: no shared state then.
-            raise ValueError(f"{spec.id}: dropout without mask_zero is not supported by the training pipeline")
-        return PrePaddedRNN(spec, cell, name=name)
-    return keras.Sequential(
-        [
-            keras.Input(shape=(None,), dtype="int32", name="words"),
-            keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=True, name="embedding"),
-            keras.layers.RNN(cell, name="stacked_cells"),
-            keras.layers.Dense(1, activation="sigmoid", name="positive"),
-        ],
-        name=name,
-    )
+    if recipe.dropout or recipe.recurrent_dropout:
+        # Each row would draw its own dropout masks over its padding: no shared padding run then.
+        raise ValueError(f"{spec.id}: dropout is not supported by the training pipeline")
+    return FusedRNN(spec, name=f"{spec.id.replace('-', '_')}_training")
 
 
-class PrePaddedRNN(keras.Model):
-    """Embedding, recurrent cells and Dense, reading rows pre-padded to ``maxlen`` from any of
-    their trailing columns, with the result the full rows give.
+class FusedRNN(keras.Model):
+    """Embedding, the recurrent cells as one loop, and Dense, reading pre-padded rows from the
+    first column any row of the batch uses. (TensorFlow backend: it runs ``tf.while_loop``.)
 
-    Without a mask, every row starts with a run of padding words, and the cells read it: a row
-    of ``L`` words is ``maxlen - L`` padding steps, then ``L`` word steps. Every padding step
-    reads the same input (the embedding of index 0), so after ``k`` of them every row is in the
-    same state ``s_k``, whatever its words. A batch cut to its last ``width`` columns therefore
-    starts every row from ``s_(maxlen - width)`` and runs only ``width`` steps. The states
-    ``s_1 .. s_maxlen`` are one run of the cells over ``maxlen`` padding words for a batch of
-    one row (cheap next to a batch of 128), inside the step, so gradients reach the weights
-    through it exactly as through the full rows.
-
-    Its weights are ``build_model``'s, in the same order (the padding run shares the cells).
+    - **One loop for the whole stack.** Cell ``l`` at step ``t`` reads cell ``l-1``'s output at
+      ``t`` and its own state at ``t-1``, as the layer-by-layer stack computes, but no layer
+      stores its whole output sequence.
+    - **The input projection outside the loop.** For SimpleRNN, ``x @ kernel + bias`` of every
+      step is one matrix product over the batch before the loop; the loop only adds
+      ``h @ recurrent_kernel`` and applies ``tanh``.
+    - **The padding run once per batch, not once per row.** Without a mask every row starts
+      with padding, and every padding step reads the same input (the embedding of index 0), so
+      after ``k`` of them every row is in the same state ``s_k``. The loop runs the cells over
+      ``k`` padding words for a batch of one row (``k`` = the columns dropped before the batch,
+      plus the batch's own all-padding columns), then starts every row from ``s_k``. Both
+      loops have a trip count known only when the batch arrives (``maximum_iterations`` =
+      ``maxlen``), so one compiled step serves every batch of a shape, and gradients reach the
+      weights through the padding run exactly as through full rows. With a mask
+      (``mask_zero``) padding steps keep the state, so the rows start from zeros, and a masked
+      step keeps each row's state.
     """
 
-    def __init__(self, spec: VariantSpec, cell, **kwargs):
+    def __init__(self, spec: VariantSpec, **kwargs):
         super().__init__(**kwargs)
-        self.maxlen = spec.maxlen
+        self.maxlen, self.masked, self.kind = spec.maxlen, spec.recipe.mask_zero, spec.cell
         self.embedding = keras.layers.Embedding(spec.num_words, spec.embedding_dim, name="embedding")
-        self.cell = cell
-        self.recurrent = keras.layers.RNN(cell, name="stacked_cells")
-        self.padding_run = keras.layers.RNN(_EveryState(cell), return_sequences=True, name="padding_run")
+        cell = getattr(keras.layers, f"{spec.cell}Cell")
+        self.cells = [cell(spec.units, name=f"{spec.cell.lower()}_{depth + 1}") for depth in range(spec.layers)]
         self.positive = keras.layers.Dense(1, activation="sigmoid", name="positive")
         self.build((None, None))  # its weights exist from the start, as a Sequential's do
 
     def build(self, input_shape):
         self.embedding.build(input_shape)
-        self.recurrent.build((None, None, self.embedding.output_dim))
-        self.padding_run.build((None, None, self.embedding.output_dim))
-        self.positive.build((None, self.recurrent.cell.output_size))
+        size = self.embedding.output_dim
+        for cell in self.cells:
+            cell.build((None, size))
+            size = cell.units
+        self.positive.build((None, size))
         self.built = True
 
+    def _projected(self, x):
+        """The first cell's input term for inputs ``x`` (SimpleRNN: ``x @ kernel + bias``), else ``x``."""
+        if self.kind != "SimpleRNN":
+            return x
+        cell = self.cells[0]
+        return keras.ops.matmul(x, cell.kernel) + cell.bias
+
+    def _step(self, x, states: list, training):
+        """One step of the stack from the first cell's projected input ``x``: the new states."""
+        new = []
+        for depth, cell in enumerate(self.cells):
+            if self.kind == "SimpleRNN":
+                h = x if depth == 0 else keras.ops.matmul(x, cell.kernel) + cell.bias
+                x = keras.ops.tanh(h + keras.ops.matmul(states[depth][0], cell.recurrent_kernel))
+                new.append([x])
+            else:
+                x, state = cell(x, states[depth], training=training)
+                new.append(list(state) if isinstance(state, (list, tuple)) else [state])
+        return new
+
     def call(self, words, training=False):
-        ops = keras.ops
-        batch, width = ops.shape(words)[0], ops.shape(words)[1]
-        padding = self.embedding(ops.zeros((1, self.maxlen), dtype="int32"))
-        run = self.padding_run(padding, training=training)  # (1, maxlen, all states)
-        run = ops.concatenate([ops.zeros_like(run[:, :1]), run], axis=1)  # s_0 (zeros) .. s_maxlen
-        start = ops.repeat(ops.take(run, self.maxlen - width, axis=1), batch, axis=0)
-        sizes = keras.tree.flatten(self.cell.state_size)
-        ends = [sum(sizes[: i + 1]) for i in range(len(sizes))]
-        states = keras.tree.pack_sequence_as(self.cell.state_size, [start[:, e - n : e] for n, e in zip(sizes, ends)])
-        states = list(states) if isinstance(states, (list, tuple)) else [states]
-        return self.positive(self.recurrent(self.embedding(words), initial_state=states, training=training))
+        import tensorflow as tf
 
+        words = tf.convert_to_tensor(words)
+        batch, width = tf.shape(words)[0], tf.shape(words)[1]
+        used = tf.not_equal(words, 0)
+        # The first column any row uses (0 when none does: then every column is read, still exact).
+        start = tf.cast(tf.argmax(tf.cast(tf.reduce_any(used, axis=0), tf.int32)), tf.int32)
+        layout = [[tf.zeros((1, n)) for n in keras.tree.flatten(cell.state_size)] for cell in self.cells]
+        flat = keras.tree.flatten(layout)
 
-class _EveryState(keras.layers.Layer):
-    """A cell whose output at every step is all of its states, concatenated (it shares ``cell``)."""
+        def unflatten(values):
+            return keras.tree.pack_sequence_as(layout, list(values))
 
-    def __init__(self, cell, **kwargs):
-        super().__init__(**kwargs)
-        self.cell = cell
-        self.state_size = cell.state_size
-        self.output_size = sum(keras.tree.flatten(cell.state_size))
+        if not self.masked:
+            padding = self._projected(self.embedding(tf.zeros((1,), tf.int32)))
+            steps = start + (self.maxlen - width)
 
-    def build(self, input_shape):
-        if not self.cell.built:
-            self.cell.build(input_shape)
+            def padding_step(i, *values):
+                return (i + 1, *keras.tree.flatten(self._step(padding, unflatten(values), training)))
 
-    def call(self, inputs, states, training=False):
-        _, states = self.cell(inputs, states, training=training)
-        return keras.ops.concatenate(keras.tree.flatten(states), axis=-1), states
+            _, *flat = tf.while_loop(lambda i, *_: i < steps, padding_step, (tf.constant(0), *flat),
+                                     maximum_iterations=self.maxlen)
+        flat = [tf.repeat(state, batch, axis=0) for state in flat]
+        inputs = tf.TensorArray(tf.float32, size=width).unstack(
+            tf.transpose(self._projected(self.embedding(words)), (1, 0, 2)))
+        masks = tf.TensorArray(tf.bool, size=width).unstack(tf.transpose(used)[:, :, None])
+
+        def word_step(t, *values):
+            new = keras.tree.flatten(self._step(inputs.read(t), unflatten(values), training))
+            if self.masked:
+                keep = masks.read(t)
+                new = [tf.where(keep, n, old) for n, old in zip(new, values)]
+            return (t + 1, *new)
+
+        _, *flat = tf.while_loop(lambda t, *_: t < width, word_step, (start, *flat), maximum_iterations=self.maxlen)
+        return self.positive(unflatten(flat)[-1][0])
 
 
 def compile_model(model: keras.Model, recipe: Recipe) -> None:

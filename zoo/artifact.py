@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import VariantSpec
-from .text import Vocabulary
+from .text import TEXT_PIPELINE_VERSION, Vocabulary
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.keras"
@@ -172,10 +172,14 @@ def make_metadata(
     seed: int,
     data: dict,
     folder: Path,
+    training: dict | None = None,
 ) -> dict:
     """The ``metadata.json`` of a variant whose model, vocabulary and history are in ``folder``.
 
-    ``best_epoch`` counts from 1, as Keras prints epochs.
+    ``best_epoch`` counts from 1, as Keras prints epochs. ``training`` says how it was trained:
+    ``{"pipeline": <short name>, "machine": {"cpu": <model name>, "cores": <int>}}`` (the
+    machine its ``seconds_per_epoch`` were measured on). ``text_pipeline`` is the
+    ``zoo.text.TEXT_PIPELINE_VERSION`` it was trained with.
     """
     import datetime
     import platform
@@ -199,6 +203,8 @@ def make_metadata(
         "seconds_per_epoch": round(sum(steady) / len(steady), 2),
         "seed": seed,
         "data": data,
+        "text_pipeline": TEXT_PIPELINE_VERSION,
+        **({"training": training} if training else {}),
         "versions": {
             "python": platform.python_version(),
             "keras": keras.__version__,

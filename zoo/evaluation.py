@@ -42,7 +42,13 @@ def metrics(p: np.ndarray, labels: np.ndarray) -> dict[str, float]:
 
 def evaluate(model, vocabulary: Vocabulary, maxlen: int, reviews: Reviews) -> dict[str, float]:
     """Loss and accuracy of a model on raw reviews, through the zoo's text pipeline."""
-    return metrics(probabilities(model, vocabulary.encode(reviews.texts, maxlen)), reviews.labels)
+    return evaluate_rows(model, vocabulary.encode(reviews.texts, maxlen), reviews.labels)
+
+
+def evaluate_rows(model, x: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Loss and accuracy of a model on encoded rows ``x`` (``Vocabulary.encode``'s output),
+    through the compiled serving path (``zoo.inference.probabilities``)."""
+    return metrics(probabilities(model, x), labels)
 
 
 def evaluate_short_texts(model, vocabulary: Vocabulary, maxlen: int, reviews: Reviews) -> dict[str, float]:

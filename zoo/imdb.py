@@ -5,7 +5,7 @@ folder. Without a path it uses ``$IMDB_DATA``, and without that it downloads the
 archive with ``keras.utils.get_file``, as the Keras tutorials do.
 
 Splits: ``train`` is the 25,000 ``train/`` reviews, of which ``split_validation`` holds out
-a seeded 20% (the seed's ``validation_split=0.2``); ``test`` is the 25,000 ``test/``
+a seeded fraction (the recipe's ``validation_split``, the seed's 0.2); ``test`` is the 25,000 ``test/``
 reviews, for the final evaluation only.
 """
 
@@ -26,7 +26,6 @@ IMDB_ENV = "IMDB_DATA"
 #: The shuffling seed ``keras.datasets.imdb`` uses; fixed so that every variant shares one
 #: validation set and one vocabulary.
 SPLIT_SEED = 113
-VALIDATION_SPLIT = 0.2
 
 _MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 
@@ -136,7 +135,7 @@ def _read_directory(path: Path) -> dict[tuple[str, str, int], bytes]:
     return files
 
 
-def split_validation(train: Reviews, fraction: float = VALIDATION_SPLIT, seed: int = SPLIT_SEED) -> tuple[Reviews, Reviews]:
+def split_validation(train: Reviews, fraction: float, seed: int = SPLIT_SEED) -> tuple[Reviews, Reviews]:
     """Shuffle ``train`` with ``seed`` and hold out the last ``fraction`` as the validation set."""
     order = np.random.default_rng(seed).permutation(len(train))
     cut = len(train) - int(round(len(train) * fraction))

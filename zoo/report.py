@@ -51,6 +51,33 @@ def results_table(zoo: Zoo) -> str:
     return "\n".join(lines) + "\n"
 
 
+def training_caption(zoo: Zoo) -> str:
+    """What the artifacts record about their s/epoch: the machine and the training pipeline.
+
+    Each artifact's ``metadata["training"]`` names them (older artifacts record neither).
+    """
+    groups: dict[str, list[str]] = {}
+    for artifact in zoo.artifacts():
+        training = artifact.metadata.get("training")
+        training = training if isinstance(training, dict) else {}
+        machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
+        if machine.get("cpu") and machine.get("cores"):
+            where = f"{machine['cpu']}, {machine['cores']} cores"
+        else:
+            where = "a machine not recorded"
+        pipeline = training.get("pipeline")
+        key = f"{where}, trained by `{pipeline}`" if pipeline else where
+        groups.setdefault(key, []).append(artifact.id)
+    if not groups:
+        return ""
+    if len(groups) == 1:
+        where = f"on {next(iter(groups))}"
+    else:
+        where = "; ".join(f"on {key} for {', '.join(f'`{i}`' for i in ids)}" for key, ids in groups.items())
+    return (f"s/epoch is one training epoch after the first (which also compiles), as each artifact's "
+            f"metadata records it: {where}.")
+
+
 def zoo_card_metadata(zoo: Zoo) -> dict:
     """The YAML header of the zoo card: library, dataset, tags, and each variant's test accuracy."""
     artifacts = zoo.artifacts()
@@ -79,7 +106,7 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         "",
         results_table(zoo),
         f"Accuracies are on the {test_split}; short-text accuracy is measured on "
-        "the first and on the last sentence of each test review; s/epoch is on a 2-core CPU.",
+        "the first and on the last sentence of each test review. " + training_caption(zoo),
         "",
         "## Layout",
         "",
