@@ -222,7 +222,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 def _fsync(path: Path) -> None:
-    with open(path, "rb") as file:
+    with open(path, "r+b") as file:  # Windows refuses to sync a handle opened read-only
         os.fsync(file.fileno())
 
 
