@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from scripts.harness import CHROMIUM
 from tests.conftest import REPO, TINY_VARIANTS
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
 
 
