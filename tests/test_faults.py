@@ -174,7 +174,11 @@ def test_the_app_reports_the_broken_variant_and_serves_the_others(damaged_zoo, m
 def test_an_unknown_recipe_field_is_ignored_and_verify_names_it(tiny_zoo_copy, capsys):
     """A zoo written by a newer version with a new training setting: the recipe says how a model
     was trained, not how it reads, so the variant serves and verify warns once, naming the field."""
-    edit_metadata(tiny_zoo_copy, lambda m: m["spec"]["recipe"].update(warmup_steps=100))
+    def newer(metadata):
+        metadata["spec"]["recipe"]["warmup_steps"] = 100
+        metadata["provenance"] = {"pipeline": "a newer one"}  # a key of its own: kept, and not read
+
+    edit_metadata(tiny_zoo_copy, newer)
     code, out, _ = cli(capsys, "list", "--zoo", str(tiny_zoo_copy), "--json")
     assert code == EXIT_OK and [row["id"] for row in json.loads(out)] == list(TINY_VARIANTS)
     assert zoo.open_zoo(tiny_zoo_copy).artifact(DAMAGED).spec.recipe.epochs == 1
