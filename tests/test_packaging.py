@@ -64,7 +64,8 @@ def test_pyproject_declares_what_the_zoo_package_imports_in_ranges_that_admit_th
     assert project["requires-python"] == ">=3.11"
     assert project["scripts"] == {"zoo": "zoo.cli:main"}
     assert PYPROJECT["tool"]["setuptools"]["packages"] == ["zoo"]
-    ranges = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["app"]]
+    extras = project["optional-dependencies"]
+    ranges = [Requirement(r) for r in project["dependencies"] + extras["app"] + extras["training"]]
     names = {canonical(r.name) for r in ranges}
     for module in imported_packages(REPO / "zoo"):
         assert distributions(module) & {canonical(r.name) for r in map(Requirement, project["dependencies"])}, module
