@@ -356,7 +356,7 @@ def rehearse(args: argparse.Namespace) -> dict:
             subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, timeout=600)
             python = work / "venv" / "bin" / "python"
             subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                            "-r", str(app / "requirements.txt")], check=True, timeout=3600)
+                            "-r", str(app / "requirements.txt")], check=True, timeout=840)
             report["install_s"] = round(time.perf_counter() - started, 1)
         print(f"install: {report['install_s'] if report['install_s'] is not None else 'skipped (--python)'} s",
               flush=True)
@@ -379,7 +379,7 @@ def rehearse(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         build = subprocess.run(as_space_user(["/bin/sh", "-c", shell_command(fetch)]), cwd=app,
                                env=in_image(scope) | {"HF_ENDPOINT": hub.url}, capture_output=True, text=True,
-                               timeout=1800)
+                               timeout=840)
         report["build_fetch_s"] = round(time.perf_counter() - started, 1)
         checks["build step fetched and verified the zoo"] = build.returncode == 0
         if build.returncode:
@@ -460,7 +460,7 @@ def cli_predictions(python: Path, app: Path, env: dict[str, str], texts: list[st
     """``python -m zoo classify --json`` in the rehearsed image: the numbers the page must show."""
     result = subprocess.run(as_space_user([str(python), "-m", "zoo", "classify", "--json", "--input", "-"]),
                             cwd=app, env=env, input="\n".join(texts) + "\n", capture_output=True, text=True,
-                            timeout=900)
+                            timeout=840)
     if result.returncode not in (0, 1):
         raise RuntimeError(f"zoo classify failed ({result.returncode}): {result.stderr[-2000:]}")
     return [json.loads(line)["predictions"] for line in result.stdout.splitlines()]

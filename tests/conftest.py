@@ -78,23 +78,16 @@ def tiny_zoo_copy(tiny_zoo_path, tmp_path) -> Path:
     return Path(shutil.copytree(tiny_zoo_path, tmp_path / "zoo"))
 
 
-_exit_status = {"code": 0}
+def in_own_process(function, *args):
+    """Run ``function(*args)`` in a fresh Python process and return its result; an exception it
+    raises (a failed ``expect``, say) is raised here with its message.
 
-
-def pytest_sessionfinish(session, exitstatus):
-    _exit_status["code"] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    """End the process once pytest has reported, skipping interpreter teardown.
-
-    With TensorFlow, Playwright and Streamlit threads all alive in one process, CPython's
-    final teardown crashed (a segmentation fault after "230 passed"), turning a green run
-    red. Everything pytest reports is written by now; only the exit status is left to give.
+    Browser tests drive Playwright this way: its driver and threads then live and die in a
+    process of their own, never alongside TensorFlow's and Streamlit's in pytest's.
+    ``function`` must be importable by name (defined at module level).
     """
-    import sys
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_exit_status["code"])
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()

@@ -131,13 +131,31 @@ def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_r
 # --- serving: shared encoding ---------------------------------------------------------------------
 
 
-def test_classify_encodes_once_and_gives_each_variants_own_probabilities(tiny_zoo_path):
+def test_classify_encodes_once_and_gives_each_variants_own_probabilities(tiny_zoo_path, monkeypatch):
     import zoo
+    import zoo.store
     from zoo.inference import probabilities
+    from zoo.text import Vocabulary
+
+    calls = {"tokenize": 0, "lookup": 0, "pad": 0}
+
+    def counted(name, function):
+        def count(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return count
 
     texts = ["A wonderful, moving film.", "Dull and boring.", "the plot " * 300, "great"]
     z = zoo.open_zoo(tiny_zoo_path)
-    got = z.classify(texts)
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo.store, "tokenize", counted("tokenize", zoo.store.tokenize))
+        patch.setattr(zoo.store, "pad", counted("pad", zoo.store.pad))
+        patch.setattr(Vocabulary, "lookup", counted("lookup", Vocabulary.lookup))
+        got = z.classify(texts)
+    # Three variants, one shared vocabulary, two maxlens (100 and 300): each text is split into
+    # words once and looked up once, and the batch is padded once per maxlen.
+    maxlens = {z.artifact(v).spec.maxlen for v in TINY_VARIANTS}
+    assert calls == {"tokenize": len(texts), "lookup": len(texts), "pad": len(maxlens)} and len(maxlens) == 2
     assert list(got) == list(TINY_VARIANTS)
     for variant_id in TINY_VARIANTS:
         vocabulary, maxlen = z.vocabulary(variant_id), z.artifact(variant_id).spec.maxlen

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scripts.harness import CHROMIUM
 from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
@@ -314,12 +315,12 @@ def test_the_build_fetches_the_space_variables_zoo_and_the_run_is_offline():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
 def test_the_space_rehearsal_passes_on_the_tiny_zoo(tiny_zoo_path):
     result = subprocess.run(
         [sys.executable, "scripts/space_rehearsal.py", "--zoo", str(tiny_zoo_path), "--python", sys.executable,
          "--no-screens", "--timeout", "240"],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        cwd=REPO, capture_output=True, text=True, timeout=840,
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

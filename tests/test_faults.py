@@ -59,7 +59,41 @@ def change_a_checked_file(zoo_dir: Path) -> tuple[str, str]:
     return DAMAGED, "vocabulary.txt fails its checksum"
 
 
+def edit_metadata(zoo_dir: Path, change) -> dict:
+    """Apply ``change`` to the damaged variant's metadata (which no checksum covers)."""
+    path = zoo_dir / DAMAGED / METADATA_FILE
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    change(metadata)
+    write_json(path, metadata)
+    return metadata
+
+
+def add_an_unknown_spec_field(zoo_dir: Path) -> tuple[str, str]:
+    # A newer version's spec: the field might change how texts are encoded, so it is not guessed at.
+    edit_metadata(zoo_dir, lambda m: m["spec"].update(padding="post"))
+    return DAMAGED, "metadata.json: unknown field spec.padding"
+
+
+def drop_best_epoch(zoo_dir: Path) -> tuple[str, str]:
+    edit_metadata(zoo_dir, lambda m: m.pop("best_epoch"))
+    return DAMAGED, "metadata.json: no 'best_epoch'"
+
+
+def mistype_a_metric(zoo_dir: Path) -> tuple[str, str]:
+    edit_metadata(zoo_dir, lambda m: m.update(test_accuracy="0.84"))
+    return DAMAGED, "metadata.json: test_accuracy is '0.84', not a number"
+
+
+def mistype_a_recipe_field(zoo_dir: Path) -> tuple[str, str]:
+    edit_metadata(zoo_dir, lambda m: m["spec"]["recipe"].update(epochs="ten"))
+    return DAMAGED, "metadata.json: spec.recipe.epochs is 'ten', not int"
+
+
 FAULTS = {
+    "unknown spec field": add_an_unknown_spec_field,
+    "missing best_epoch": drop_best_epoch,
+    "metric of the wrong type": mistype_a_metric,
+    "recipe field of the wrong type": mistype_a_recipe_field,
     "truncated model.keras": truncate_model,
     "corrupt history.json": corrupt_history,
     "missing history.json": delete_history,
@@ -135,6 +169,44 @@ def test_the_app_reports_the_broken_variant_and_serves_the_others(damaged_zoo, m
 
 
 # --- verify --------------------------------------------------------------------------------------
+
+
+def test_an_unknown_recipe_field_is_ignored_and_verify_names_it(tiny_zoo_copy, capsys):
+    """A zoo written by a newer version with a new training setting: the recipe says how a model
+    was trained, not how it reads, so the variant serves and verify warns once, naming the field."""
+    def newer(metadata):
+        metadata["spec"]["recipe"]["warmup_steps"] = 100
+        metadata["provenance"] = {"pipeline": "a newer one"}  # a key of its own: kept, and not read
+
+    edit_metadata(tiny_zoo_copy, newer)
+    code, out, _ = cli(capsys, "list", "--zoo", str(tiny_zoo_copy), "--json")
+    assert code == EXIT_OK and [row["id"] for row in json.loads(out)] == list(TINY_VARIANTS)
+    assert zoo.open_zoo(tiny_zoo_copy).artifact(DAMAGED).spec.recipe.epochs == 1
+
+    code, out, _ = cli(capsys, "verify", "--zoo", str(tiny_zoo_copy), "--no-load")
+    assert code == EXIT_OK
+    assert out.splitlines() == [
+        f"WARNING  {DAMAGED}: spec.recipe.warmup_steps: unknown to this version of the zoo and ignored "
+        "(a training setting; the model reads texts as before)",
+        f"OK: {tiny_zoo_copy}: 3 of 3 variants pass, 1 warning(s)",
+    ]
+
+
+def test_verify_warns_once_about_variants_trained_with_another_text_pipeline(tiny_zoo_copy, capsys):
+    from zoo.text import TEXT_PIPELINE_VERSION
+
+    assert zoo.open_zoo(tiny_zoo_copy).artifact(DAMAGED).text_pipeline == TEXT_PIPELINE_VERSION
+    for variant_id in TINY_VARIANTS[:2]:  # artifacts from before the version was recorded
+        path = tiny_zoo_copy / variant_id / METADATA_FILE
+        write_json(path, {k: v for k, v in json.loads(path.read_text()).items() if k != "text_pipeline"})
+    assert [a.text_pipeline for a in zoo.open_zoo(tiny_zoo_copy).artifacts()] == [1, 1, TEXT_PIPELINE_VERSION]
+
+    code, out, _ = cli(capsys, "verify", "--zoo", str(tiny_zoo_copy), "--no-load")
+    assert code == EXIT_OK
+    warning, verdict = out.splitlines()
+    assert warning.startswith(f"WARNING  {TINY_VARIANTS[0]}, {TINY_VARIANTS[1]}: trained with text pipeline 1, "
+                              f"served with {TEXT_PIPELINE_VERSION}")
+    assert verdict == f"OK: {tiny_zoo_copy}: 3 of 3 variants pass, 1 warning(s)"
 
 
 def test_verify_passes_a_sound_zoo_and_says_so(tiny_zoo_path):

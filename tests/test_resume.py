@@ -213,6 +213,30 @@ def test_a_checkpoint_save_on_a_full_disk_keeps_the_previous_one(two_epochs, cor
         assert again.history == two_epochs[1].history
 
 
+def test_a_process_whose_checkpoint_save_hit_a_full_disk_exits_cleanly():
+    """The failed save's HDF5 file, left open by Keras, crashed the process at exit (HDF5's own
+    exit handler, after Python had ended: a segmentation fault after "passed")."""
+    test = f"{Path(__file__).relative_to(REPO)}::test_a_checkpoint_save_on_a_full_disk_keeps_the_previous_one"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"exit status {result.returncode}: {result.stdout[-1500:]}"
+    assert " passed" in result.stdout or " skipped" in result.stdout
+
+
+def test_closing_what_a_failed_save_left_open_closes_only_that_folders_hdf5_files(tmp_path):
+    import h5py
+
+    from training.checkpoint import close_hdf5_files
+
+    (tmp_path / "failed").mkdir()
+    left_open = h5py.File(tmp_path / "failed" / "training.weights.h5", "w")
+    left_open.create_group("layers").create_dataset("w", data=np.ones(3))
+    elsewhere = h5py.File(tmp_path / "other.h5", "w")
+    close_hdf5_files(tmp_path / "failed")
+    assert not left_open.id.valid and elsewhere.id.valid
+    elsewhere.close()
+
+
 def test_resume_restores_the_exact_state_an_uninterrupted_run_had(corpus, tmp_path, monkeypatch):
     """Killed (here: an exception) at the start of epoch 2, then resumed: at that point the resumed
     run holds the same weights, bit for bit. With an EMA recipe, because its checkpoint is taken while

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from zoo.text import (
-    MAX_TEXT_CHARS, OOV_INDEX, OOV_TOKEN, PAD_INDEX, PAD_TOKEN, Vocabulary, pad, standardize, tokenize,
+    MAX_TEXT_CHARS, OOV_INDEX, OOV_TOKEN, PAD_TOKEN, Vocabulary, clip, pad, standardize, tokenize,
 )
 
 
@@ -84,6 +84,14 @@ def test_control_characters_separate_words():
     ]
 
 
+def test_the_app_clips_a_text_where_the_pipeline_does():
+    from zoo import explain
+
+    assert explain.clip is clip, "one definition, in zoo.text"
+    text = "cut " * 10 + "x" * MAX_TEXT_CHARS
+    assert clip(text) == "x" * MAX_TEXT_CHARS and tokenize(text) == tokenize(clip(text))
+
+
 def test_only_the_last_max_text_chars_are_read():
     head = "beginning " * 10
     tail = "x" * (MAX_TEXT_CHARS - 4) + " end"
@@ -105,7 +113,8 @@ def test_vocabulary_ranks_words_by_frequency_after_padding_and_oov():
     # counts: the 4, film 2, great 2, was 2, then actors/awful/plot/zebra 1
     assert vocabulary.words == (PAD_TOKEN, OOV_TOKEN, "the", "film", "great", "was")
     assert vocabulary.lookup(["the", "was"]) == [2, 5]
-    assert (PAD_INDEX, OOV_INDEX) == (0, 1)
+    # Padding is 0, as keras.utils.pad_sequences pads, and an unknown word is 1.
+    assert vocabulary.encode(["zebra the"], 4).tolist() == [[0, 0, 1, 2]]
 
 
 def test_vocabulary_has_exactly_num_words_entries():

@@ -130,6 +130,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
             for path in epoch_dir.iterdir():
                 _fsync(path)
         except BaseException:
+            close_hdf5_files(epoch_dir)
             shutil.rmtree(epoch_dir, ignore_errors=True)
             raise
         write_json(self.state_path, self._state(name, epochs_done))
@@ -221,8 +222,28 @@ class EpochCheckpoint(keras.callbacks.Callback):
             parent.rmdir()
 
 
+def close_hdf5_files(folder: Path) -> None:
+    """Close the HDF5 files under ``folder`` that a failed Keras save left open.
+
+    ``save_weights`` has no ``finally``: when a write fails (a full disk), its HDF5 file stays
+    open. Left alone, HDF5's own exit handler closes it after Python has ended, trips over the
+    half-written file and crashes the process with a segmentation fault. Closed here, the
+    failure is reported now (and ignored: the save already failed) and nothing is left for exit.
+    """
+    import gc
+
+    import h5py
+
+    for obj in gc.get_objects():
+        if isinstance(obj, h5py.File) and obj.id.valid and Path(obj.filename).is_relative_to(folder):
+            try:
+                obj.close()
+            except Exception:  # noqa: BLE001 - the flush of a failed save fails again; the save is lost anyway
+                pass
+
+
 def _fsync(path: Path) -> None:
-    with open(path, "rb") as file:
+    with open(path, "r+b") as file:  # Windows refuses to sync a handle opened read-only
         os.fsync(file.fileno())
 
 

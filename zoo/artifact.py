@@ -41,6 +41,20 @@ VARIANT_FILES = (*CHECKED_FILES, METADATA_FILE, CARD_FILE)
 #: plus the wall-clock seconds of each epoch.
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
+#: What readers take from ``metadata.json``, with its type. Keys not named here are kept
+#: and ignored, so that a newer version may add some.
+METADATA_TYPES = {
+    "id": str, "spec": dict, "params": int, "best_epoch": int, "val_accuracy": float, "test_accuracy": float,
+    "test_loss": float, "seconds_per_epoch": float, "seed": int, "data": dict, "versions": dict,
+    "created": str,
+}
+#: Keys that may be absent (older artifacts), with their type when present.
+#: (A variant without ``files`` is refused by ``verify``, which names the unrecorded files.)
+OPTIONAL_METADATA_TYPES = {"short_text_accuracy": dict, "val_loss": float, "text_pipeline": int, "files": dict}
+DATA_TYPES = {"train_reviews": int, "validation_reviews": int, "test_reviews": int}
+#: The text pipeline of an artifact that records none: the one before versions were recorded.
+FIRST_TEXT_PIPELINE = 1
+
 
 class ArtifactError(Exception):
     """A variant folder is missing, incomplete or corrupt; the message says which file and why."""
@@ -81,12 +95,23 @@ class Artifact:
     def spec(self) -> VariantSpec:
         return VariantSpec.from_dict(self.metadata["spec"])
 
+    @property
+    def text_pipeline(self) -> int:
+        """The ``zoo.text.TEXT_PIPELINE_VERSION`` the variant was trained with (1 when unrecorded)."""
+        return self.metadata.get("text_pipeline", FIRST_TEXT_PIPELINE)
+
+    @property
+    def ignored_fields(self) -> list[str]:
+        """Recipe fields in the metadata that this version does not know and ignores."""
+        return VariantSpec.ignored_fields(self.metadata["spec"])
+
     @classmethod
     def read(cls, path: Path) -> Artifact:
         """Read a variant folder's metadata and history.
 
         Raises:
-            ArtifactError: a file is missing or its JSON is unreadable.
+            ArtifactError: a file is missing, its JSON is unreadable, or the metadata lacks a
+                key a reader needs or holds a value of the wrong type (the message names it).
         """
         if not path.is_dir():
             raise ArtifactError(f"variant folder {path} is missing")
@@ -97,8 +122,14 @@ class Artifact:
         history = _read_json(path / HISTORY_FILE)
         if metadata.get("format") != FORMAT_VERSION:
             raise ArtifactError(f"{path.name}: artifact format {metadata.get('format')!r}, expected {FORMAT_VERSION}")
-        if not all(isinstance(history.get(key), list) for key in HISTORY_KEYS):
+        if not isinstance(history, dict) or not all(isinstance(history.get(key), list) for key in HISTORY_KEYS):
             raise ArtifactError(f"{path.name}: {HISTORY_FILE} lacks one of {', '.join(HISTORY_KEYS)}")
+        bad = next((key for key in HISTORY_KEYS if not all(_has_type(v, float) for v in history[key])), None)
+        if bad:
+            raise ArtifactError(f"{path.name}: {HISTORY_FILE}: {bad} holds a value that is not a number")
+        why = metadata_problem(metadata)
+        if why:
+            raise ArtifactError(f"{path.name}: {METADATA_FILE}: {why}")
         return cls(path, metadata, history)
 
     def verify(self) -> None:
@@ -193,6 +224,7 @@ def make_metadata(
         "format": FORMAT_VERSION,
         "id": spec.id,
         "spec": spec.to_dict(),
+        "text_pipeline": TEXT_PIPELINE_VERSION,
         "params": params,
         "best_epoch": best_epoch,
         "val_accuracy": history["val_accuracy"][best_epoch - 1],
@@ -203,7 +235,6 @@ def make_metadata(
         "seconds_per_epoch": round(sum(steady) / len(steady), 2),
         "seed": seed,
         "data": data,
-        "text_pipeline": TEXT_PIPELINE_VERSION,
         **({"training": training} if training else {}),
         "versions": {
             "python": platform.python_version(),
@@ -215,6 +246,34 @@ def make_metadata(
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "files": {name: sha256(folder / name) for name in CHECKED_FILES},
     }
+
+
+def metadata_problem(metadata: dict) -> str | None:
+    """What is wrong with a ``metadata.json`` (a missing key, a wrong type), or None."""
+    for name, kind, required in [*((n, k, True) for n, k in METADATA_TYPES.items()),
+                                 *((n, k, False) for n, k in OPTIONAL_METADATA_TYPES.items())]:
+        if name not in metadata:
+            if required:
+                return f"no {name!r}"
+        elif not _has_type(metadata[name], kind):
+            return f"{name} is {metadata[name]!r}, not {'a number' if kind is float else kind.__name__}"
+    for name, kind in DATA_TYPES.items():
+        if not _has_type(metadata["data"].get(name), kind):
+            return f"data.{name} is {metadata['data'].get(name)!r}, not {kind.__name__}"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.get("files", {}).items()):
+        return "files is not a map of file names to sha256 sums"
+    try:
+        VariantSpec.from_dict(metadata["spec"])
+    except (ValueError, TypeError) as error:
+        return str(error)
+    return None
+
+
+def _has_type(value, kind: type) -> bool:
+    """JSON's view of a type: any number is a float, and a bool is not a number."""
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
 
 
 def _version(package: str) -> str | None:
@@ -279,6 +338,7 @@ def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
             if final.exists():
                 os.rename(final, previous)
             os.rename(staging, final)
+            _fsync_dir(zoo_dir)  # the rename itself survives a power cut
             shutil.rmtree(previous, ignore_errors=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -323,9 +383,30 @@ def recover(zoo_dir: Path, variant_id: str | None = None) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
+    """Flush every file of ``folder`` to disk, then the folder itself where that is possible.
+
+    Files are opened for writing (nothing is written): Windows refuses to sync a handle
+    opened read-only.
+    """
     for path in folder.iterdir():
-        with open(path, "rb") as file:
+        with open(path, "r+b") as file:
             os.fsync(file.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (names created or renamed in it) on systems that allow it.
+
+    POSIX opens a directory read-only and syncs it; Windows cannot open a directory as a
+    file at all, and its file system commits renames itself.
+    """
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_manifest(zoo_dir: Path) -> list[str]:
@@ -342,13 +423,13 @@ def read_manifest(zoo_dir: Path) -> list[str]:
 
 def add_to_manifest(zoo_dir: Path, variant_id: str) -> None:
     """Add a variant to the manifest, in catalog order; safe when several trainers share a zoo."""
-    import fcntl
+    from filelock import FileLock
 
     from .catalog import BY_ID
 
     order = list(BY_ID)
-    with open(zoo_dir / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # filelock (a huggingface_hub dependency) locks on Windows as on POSIX.
+    with FileLock(zoo_dir / ".manifest.lock"):
         ids = set(read_manifest(zoo_dir)) | {variant_id}
         ids_sorted = sorted(ids, key=lambda i: (order.index(i) if i in order else len(order), i))
         write_json(zoo_dir / MANIFEST_FILE, {"format": FORMAT_VERSION, "variants": ids_sorted})

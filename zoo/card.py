@@ -99,6 +99,8 @@ def render_card(metadata: dict, history: dict) -> str:
         "",
         "## Use",
         "",
+        "With the `zoo` package of the SimpleRNN Zoo repository installed (`pip install .` in a clone of it):",
+        "",
         "```python",
         "import zoo",
         f'zoo.open_zoo("PATH_OR_hf://OWNER/NAME").classify(["What a wonderful film."], ["{metadata["id"]}"])',

@@ -7,7 +7,9 @@ recipe records each change from it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 NUM_WORDS = 10_000
@@ -70,10 +72,73 @@ class VariantSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> VariantSpec:
+        """The spec a ``to_dict`` wrote, read back and checked field by field.
+
+        A recipe field this version does not know is ignored (see ``ignored_fields``): the
+        recipe says how a model was trained, never how it reads a text. An unknown field of
+        the spec itself may change how texts are encoded, so it is refused.
+
+        Raises:
+            ValueError: a field is missing, unknown (outside the recipe) or of the wrong type;
+                the message names it.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"spec is {type(data).__name__}, not an object")
         data = {k: v for k, v in data.items() if k != "id"}
         recipe = data.pop("recipe", {})
+        if not isinstance(recipe, dict):
+            raise ValueError(f"spec.recipe is {type(recipe).__name__}, not an object")
+        recipe = {k: v for k, v in recipe.items() if k in _FIELD_TYPES[Recipe]}
+        _check_fields(VariantSpec, data, "spec", exclude=("recipe",))
+        _check_fields(Recipe, recipe, "spec.recipe")
         recipe["changes"] = tuple(recipe.get("changes", ()))
         return cls(**data, recipe=Recipe(**recipe))
+
+    @staticmethod
+    def ignored_fields(data: dict) -> list[str]:
+        """The recipe fields of a spec dict that ``from_dict`` ignores, as ``spec.recipe.NAME``."""
+        recipe = data.get("recipe") if isinstance(data, dict) else None
+        if not isinstance(recipe, dict):
+            return []
+        return [f"spec.recipe.{name}" for name in recipe if name not in _FIELD_TYPES[Recipe]]
+
+
+#: Each field's type, from the annotations (``float | None``, ``tuple[str, ...]``...).
+_FIELD_TYPES = {kind: typing.get_type_hints(kind) for kind in (Recipe, VariantSpec)}
+
+
+def _check_fields(kind: type, data: dict, where: str, exclude: tuple[str, ...] = ()) -> None:
+    """Raise ``ValueError`` naming the first field of ``data`` that ``kind`` lacks, or whose
+    value has the wrong type, or a field without a default that ``data`` lacks."""
+    hints = {name: hint for name, hint in _FIELD_TYPES[kind].items() if name not in exclude}
+    for name, value in data.items():
+        if name not in hints:
+            raise ValueError(f"unknown field {where}.{name} (written by a newer version of the zoo?)")
+        if not _has_type(value, hints[name]):
+            raise ValueError(f"{where}.{name} is {value!r}, not {_type_name(hints[name])}")
+    required = [f.name for f in fields(kind) if f.name in hints and f.default is f.default_factory is MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ValueError(f"{where} lacks {', '.join(missing)}")
+
+
+def _has_type(value, hint) -> bool:
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_has_type(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+    return isinstance(value, hint)
+
+
+def _type_name(hint) -> str:
+    if typing.get_origin(hint) is tuple:
+        return "a list of strings"
+    return hint.__name__ if isinstance(hint, type) else str(hint)
 
 
 TUNED_RECIPE = Recipe(

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from .artifact import ArtifactError
 from .inference import label
@@ -321,8 +322,10 @@ def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # `zoo` when run as the installed console script, else `python -m zoo`.
+    prog = "zoo" if Path(sys.argv[0]).stem == "zoo" else "python -m zoo"
     parser = argparse.ArgumentParser(
-        prog="python -m zoo",
+        prog=prog,
         description="The SimpleRNN Zoo: recurrent sentiment classifiers for movie reviews. "
         "List the variants of a zoo, classify text with them, re-measure them on the IMDB test split, time them, "
         "or probe what they can do.",

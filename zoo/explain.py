@@ -18,12 +18,7 @@ import numpy as np
 
 from .inference import THRESHOLD, reading_curve
 from .store import Zoo
-from .text import MAX_TEXT_CHARS, Vocabulary, tokenize
-
-
-def clip(text: str) -> str:
-    """``text`` cut to its last ``MAX_TEXT_CHARS`` characters (no variant reads further back)."""
-    return text[-MAX_TEXT_CHARS:]
+from .text import Vocabulary, clip, tokenize
 
 
 @dataclass(frozen=True)

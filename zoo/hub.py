@@ -194,7 +194,6 @@ def _damage(snapshot: Path, variant_id: str) -> str | None:
 
 def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
     """``snapshot_download`` of ``patterns`` at ``revision``, with the library's failures as ``ZooError``s."""
-    import httpx2
     from huggingface_hub import constants, get_token, snapshot_download
     from huggingface_hub.errors import (
         GatedRepoError,
@@ -204,6 +203,9 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+    # The HTTP library huggingface_hub uses, under the name the library keeps for its users
+    # across its own changes of HTTP library; it is not a dependency of ours.
+    from huggingface_hub.utils import httpx
 
     try:
         return snapshot_download(
@@ -243,7 +245,7 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
         if status in (401, 403):
             raise HubAccessError(f"{hub}: the Hub refused access ({status}); check your token") from None
         raise ZooError(f"{hub}: the Hub answered {status}: {_first_line(error)}") from error
-    except (httpx2.TransportError, ConnectionError) as error:
+    except (httpx.TransportError, ConnectionError) as error:
         raise HubUnreachableError(f"{hub}: the Hub cannot be reached ({error.__class__.__name__}: {error}).") from error
 
 

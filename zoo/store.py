@@ -246,6 +246,9 @@ def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str]
 
         return open_hub_zoo(source, variants=variants)
     path = Path(source).expanduser()
+    if not path.is_dir() and path == BUNDLED_ZOO:
+        raise ZooError(f"no bundled zoo at {path}: it ships with the repository, not with the installed "
+                       f"package; give a zoo folder or {HUB_SCHEME}OWNER/NAME (--zoo, or ${ZOO_SOURCE_ENV})")
     if not path.is_dir():
         raise ZooError(f"no zoo folder at {path}")
     kind = "bundled" if path.resolve() == BUNDLED_ZOO else "local"

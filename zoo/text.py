@@ -45,6 +45,11 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
 
+def clip(text: str) -> str:
+    """``text`` cut to its last ``MAX_TEXT_CHARS`` characters (no variant reads further back)."""
+    return text[-MAX_TEXT_CHARS:]
+
+
 def standardize(text: str) -> str:
     """Return ``text`` lower-cased, with HTML tags and entities removed and apostrophes unified.
 
@@ -52,7 +57,7 @@ def standardize(text: str) -> str:
     last ``MAX_TEXT_CHARS`` characters are read.
     """
     # Entities first: "&rsquo;" is an apostrophe, and an escaped tag (&lt;br /&gt;) is removed like a tag.
-    text = html.unescape(text[-MAX_TEXT_CHARS:])
+    text = html.unescape(clip(text))
     # Apostrophes before NFKC, which would turn the acute accent of "don´t" into a space and a combining mark.
     text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
     return _TAG.sub(" ", text).lower()

@@ -4,7 +4,9 @@ Every variant the manifest lists must be present and complete, its JSON readable
 files equal to the checksums recorded when it was saved, and its model loadable with
 ``safe_mode=True`` and answering a text. A ``probes.json`` must be readable, and one computed
 from other models than the zoo's is reported as out of date. Folders the manifest does not list, and what
-an interrupted save left behind, are reported as warnings: they are never served.
+an interrupted save left behind, are reported as warnings: they are never served. So are
+variants trained with another text pipeline version than ``zoo.text`` serves, and recipe
+fields this version does not know (a zoo written by a newer version): both still serve.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from .artifact import HISTORY_KEYS, MANIFEST_FILE, Artifact, ArtifactError, read_manifest
 from .store import Zoo
+from .text import TEXT_PIPELINE_VERSION
 
 ERROR, WARNING = "error", "warning"
 #: A text every variant must answer with a probability, as a last check that the model runs.
@@ -73,11 +76,20 @@ def verify_zoo(zoo: Zoo, *, load_models: bool = True) -> Report:
     except ArtifactError as error:
         report.add(ERROR, "zoo", f"{error}; every variant is unreachable until it is fixed")
         listed = []
+    pipelines: dict[int, list[str]] = {}
     for variant_id in listed:
         if zoo.variants is not None and variant_id not in zoo.variants:
             continue
         report.variants[variant_id] = "ok"
-        _check_variant(zoo, variant_id, report, load_models)
+        artifact = _check_variant(zoo, variant_id, report, load_models)
+        if artifact is not None and artifact.text_pipeline != TEXT_PIPELINE_VERSION:
+            pipelines.setdefault(artifact.text_pipeline, []).append(variant_id)
+    for version, ids in sorted(pipelines.items()):
+        # One line per version: a zoo trained before a pipeline change would otherwise warn once per variant.
+        subject = f"all {len(ids)} variants" if len(ids) == len(report.variants) > 1 else ", ".join(ids)
+        report.add(WARNING, subject, f"trained with text pipeline {version}, served with "
+                   f"{TEXT_PIPELINE_VERSION} (zoo.text): some texts split into words differently than in training; "
+                   "python -m zoo evaluate measures the effect, retraining removes it")
     _check_folder(zoo, listed, report)
     _check_probes(zoo, report)
     return report
@@ -100,22 +112,26 @@ def _check_probes(zoo: Zoo, report: Report) -> None:
                    "python -m zoo probe --write")
 
 
-def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool) -> None:
+def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool) -> Artifact | None:
+    """Add the variant's problems to ``report``; returns its artifact when it could be read."""
     if variant_id in zoo.problems:
         report.add(ERROR, variant_id, zoo.problems[variant_id])
-        return
+        return None
     folder = zoo.path / variant_id
     if not folder.is_dir():
         report.add(ERROR, variant_id, f"variant folder {folder} is missing though {MANIFEST_FILE} lists it: "
                    "train it again, or copy the folder back")
-        return
+        return None
     try:
         artifact = Artifact.read(folder)
         artifact.verify()
     except ArtifactError as error:
         report.add(ERROR, variant_id, f"{_without_prefix(str(error), variant_id)}: train it again or restore the folder "
                    "from a good copy (e.g. the Hub)")
-        return
+        return None
+    if artifact.ignored_fields:
+        report.add(WARNING, variant_id, f"{', '.join(artifact.ignored_fields)}: unknown to this version of the zoo "
+                   "and ignored (a training setting; the model reads texts as before)")
     if artifact.id != variant_id:
         report.add(ERROR, variant_id, f"its metadata.json describes {artifact.id!r}: the folder holds another variant")
     lengths = {key: len(artifact.history[key]) for key in HISTORY_KEYS}
@@ -123,16 +139,17 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
         report.add(ERROR, variant_id, f"history.json epochs per metric {lengths} do not agree with each other "
                    f"or with best epoch {artifact.metadata.get('best_epoch')}")
     if not load_models:
-        return
+        return artifact
     try:
         model = artifact.load_model()
         x = artifact.vocabulary().encode([PROBE_TEXT], artifact.spec.maxlen)
         p = float(np.asarray(model.predict_on_batch(x)).reshape(-1)[0])
     except ArtifactError as error:
         report.add(ERROR, variant_id, _without_prefix(str(error), variant_id))
-        return
+        return artifact
     if not 0.0 <= p <= 1.0:  # also catches NaN
         report.add(ERROR, variant_id, f"the model loads but answers {p} for a test text: its weights are damaged")
+    return artifact
 
 
 def _check_folder(zoo: Zoo, listed: list[str], report: Report) -> None:
