@@ -1,28 +1,40 @@
 """End to end: the "What they can do" tab in a real headless Chromium against ``streamlit run``
-on the tiny zoo, wide and narrow."""
+on the tiny zoo, wide and narrow (the browser's driver in a process of its own)."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import TINY_VARIANTS
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, REVIEW_SCREENS, app_url  # noqa: F401  (app_url: a fixture)
+from scripts.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import TINY_VARIANTS, in_own_process
+from tests.test_browser import REVIEW_SCREENS, app_url  # noqa: F401  (app_url: a fixture)
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
 
 TEXT = "The acting was dull, but the ending was brilliant and I loved it. zqtabq"
+WIDTHS = (1400, 420)
 
 
 def test_the_tab_explains_the_submitted_text_at_1400_and_420_px(app_url, tmp_path):  # noqa: F811
+    in_own_process(explain_in_the_tab, app_url, str(tmp_path))
+    REVIEW_SCREENS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        screenshot = tmp_path / f"capabilities-{width}.png"
+        assert screenshot.stat().st_size > 10_000
+        shutil.copy(screenshot, REVIEW_SCREENS / f"browser-capabilities-{width}.png")
+
+
+def explain_in_the_tab(app_url: str, folder: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-quic"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2400})
             page.goto(app_url)
@@ -34,20 +46,15 @@ def test_the_tab_explains_the_submitted_text_at_1400_and_420_px(app_url, tmp_pat
 
             page.get_by_role("tab", name="What they can do").click()
             panel = page.locator("[data-testid='stTabPanel']:visible")
-            page.get_by_role("button", name="Explain the latest text from Classify").click()
             expect(panel).to_contain_text("zqtabq", timeout=90_000)
-            for width in (1400, 420):
+            for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 2400})
                 for heading in ("Memory span", "Probes", "Which words matter", "What the network holds after each word"):
-                    expect(panel.get_by_text(heading, exact=True)).to_be_visible()
+                    expect(panel.get_by_text(heading, exact=True)).to_be_visible(timeout=90_000)
                 drawn = panel.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
                 expect(drawn.nth(3)).to_be_visible(timeout=90_000)  # curves, heatmap, word importance, states
                 expect(page.locator("[data-testid='stException']")).to_have_count(0)
                 page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
-                screenshot = tmp_path / f"capabilities-{width}.png"
-                page.screenshot(path=screenshot)
-                assert screenshot.stat().st_size > 10_000
-                REVIEW_SCREENS.mkdir(parents=True, exist_ok=True)
-                shutil.copy(screenshot, REVIEW_SCREENS / f"browser-capabilities-{width}.png")
+                page.screenshot(path=f"{folder}/capabilities-{width}.png")
         finally:
             browser.close()

@@ -205,8 +205,6 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     st.caption("The text last submitted in the Classify tab" + ("" if submitted is not None
                else f" (none yet: the example *{FALLBACK_EXAMPLE}*)") + ":")
     st.text(shown)
-    st.button("Explain the latest text from Classify", key="explain_refresh",
-              help="Submitted a new text in the Classify tab? This explains it.")
     if len(text) > MAX_TEXT_CHARS:
         st.warning(f"Your text has {len(text):,} characters; only its last {MAX_TEXT_CHARS:,} are read.")
     text = clip(text)
