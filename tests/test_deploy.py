@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import zoo
 from scripts.harness import CHROMIUM
 from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
 from training import deploy
 from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
+from zoo.probes import write_probes
 
 APP = REPO / "streamlit_app.py"
 
@@ -128,8 +130,16 @@ class FakeSpaceApi(FakeHfApi):
         self.calls.append(("add_space_variable", args, kwargs))
 
 
+@pytest.fixture(scope="module")
+def tiny_probes(tiny_zoo_path) -> dict:
+    """The tiny zoo's probe results, as ``python -m zoo probe --write`` stores them (computed once)."""
+    from zoo.probes import run_probes
+
+    return run_probes(zoo.open_zoo(tiny_zoo_path))
+
+
 @pytest.fixture
-def app_root(tmp_path, tiny_zoo_path) -> Path:
+def app_root(tmp_path, tiny_zoo_path, tiny_probes) -> Path:
     """A checkout holding what the rule picks, and what it must leave out."""
     root = tmp_path / "checkout"
     for name in [*APP_FILES, ".streamlit/secrets.toml", "zoo/__init__.py", "zoo/store.py", "zoo/data/stop.txt",
@@ -139,7 +149,7 @@ def app_root(tmp_path, tiny_zoo_path) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
     shutil.copytree(tiny_zoo_path, root / "bundled_zoo")
-    (root / "bundled_zoo" / "probes.json").write_text("{}")
+    write_probes(root / "bundled_zoo", tiny_probes)
     (root / "bundled_zoo" / ".manifest.lock").write_text("")
     (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100").mkdir()
     (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100" / "model.keras").write_text("half")
