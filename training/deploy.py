@@ -31,7 +31,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-from training.push import HUB_OWN_FILES, PushRefused, checked_zoo, require_token
+from training.push import HUB_OWN_FILES, PushRefused, checked_zoo, failure, require_token
 from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, read_manifest
 from zoo.hub import HubSourceError, check_repo_id, parse_source
 from zoo.store import BUNDLED_ZOO, HUB_SCHEME, ZOO_SOURCE_ENV, ZooError, open_zoo
@@ -214,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commit = deploy(HfApi(token=token), space_id, deployment, private=args.private, commit_message=message)
     except Exception as error:  # HfHubHTTPError, connection errors...: one line, no traceback
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"error: deploying to {space_id} failed: {error.__class__.__name__}: {first}", file=sys.stderr)
+        print(f"error: {failure('deploying to', space_id, error)}", file=sys.stderr)
         return 1
     print(f"uploaded {len(deployment.files)} files to the Space {space_id}: {commit.commit_url}")
     print(f"it builds now and serves {zoo_source}: {space_url(space_id)}")

@@ -161,6 +161,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def failure(doing: str, repo_id: str, error: Exception) -> str:
+    """A failed Hub call in one line (its type and the first line of its message), for the CLI."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{doing} {repo_id} failed: {error.__class__.__name__}: {first}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -180,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         commit = push(HfApi(token=token), repo_id, uploads, revision=args.revision, private=args.private,
                       commit_message=message)
     except Exception as error:  # HfHubHTTPError, connection errors...: one line, no traceback
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"error: pushing to {repo_id} failed: {error.__class__.__name__}: {first}", file=sys.stderr)
+        print(f"error: {failure('pushing to', repo_id, error)}", file=sys.stderr)
         return 1
     print(f"pushed {len(uploads)} files ({len(zoo.ids)} variants) to {repo_id}@{args.revision}: {commit.commit_url}")
     print(f"open exactly this zoo with: python -m zoo list --zoo hf://{repo_id}@{commit.oid}")

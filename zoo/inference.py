@@ -58,14 +58,7 @@ def compiled_forward(model):
     500 takes well under a millisecond instead of about 12 (``python -m zoo benchmark``). XLA
     compiles once per input shape, hence the fixed ``BATCH_SIZES`` and ``maxlen``-wide rows.
     """
-    with _FORWARD_LOCK:
-        forward = _FORWARD.get(model)
-        if forward is None:
-            import tensorflow as tf
-
-            forward = tf.function(_Forward(model), jit_compile=True)
-            _FORWARD[model] = forward
-        return forward
+    return _graph_function(model, _FORWARD, jit_compile=True)
 
 
 def plain_forward(model):
@@ -75,13 +68,18 @@ def plain_forward(model):
     then takes milliseconds rather than the fraction of one the compiled pass takes. It
     answers while the compiled passes are still being made (``Zoo.warm_up``).
     """
+    return _graph_function(model, _PLAIN, jit_compile=False)
+
+
+def _graph_function(model, cache: weakref.WeakKeyDictionary, *, jit_compile: bool):
+    """``model``'s forward pass as a ``tf.function``, made once per model and kept in ``cache``."""
     with _FORWARD_LOCK:
-        forward = _PLAIN.get(model)
+        forward = cache.get(model)
         if forward is None:
             import tensorflow as tf
 
-            forward = tf.function(_Forward(model), jit_compile=False)
-            _PLAIN[model] = forward
+            forward = tf.function(_Forward(model), jit_compile=jit_compile)
+            cache[model] = forward
         return forward
 
 
