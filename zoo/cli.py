@@ -215,17 +215,25 @@ def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
     if not args.update:
         print(table, end="")
         return EXIT_OK
-    try:
-        text = open(args.update, encoding="utf-8").read()
-        head, rest = text.split(REPORT_START, 1)
-        _, tail = rest.split(REPORT_END, 1)
-    except (OSError, ValueError):
-        print(f"error: {args.update} must exist and hold the markers {REPORT_START} and {REPORT_END}", file=sys.stderr)
+    if not _replace_between(args.update, REPORT_START, REPORT_END, table):
         return EXIT_USAGE
-    with open(args.update, "w", encoding="utf-8") as file:
-        file.write(f"{head}{REPORT_START}\n{table}{REPORT_END}{tail}")
     print(f"updated the results table in {args.update}", file=sys.stderr)
     return EXIT_OK
+
+
+def _replace_between(path: str, start: str, end: str, content: str) -> bool:
+    """Write ``content`` between the markers ``start`` and ``end`` of the file at ``path``;
+    says why on stderr and returns False when the file or a marker is missing."""
+    try:
+        text = open(path, encoding="utf-8").read()
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+    except (OSError, ValueError):
+        print(f"error: {path} must exist and hold the markers {start} and {end}", file=sys.stderr)
+        return False
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(f"{head}{start}\n{content}{end}{tail}")
+    return True
 
 
 def cmd_verify(zoo: Zoo, args: argparse.Namespace) -> int:
@@ -308,15 +316,8 @@ def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
         path = write_probes(zoo.path, results)
         print(f"wrote {path}", file=sys.stderr)
     if args.update:
-        try:
-            text = open(args.update, encoding="utf-8").read()
-            head, rest = text.split(PROBES_START, 1)
-            _, tail = rest.split(PROBES_END, 1)
-        except (OSError, ValueError):
-            print(f"error: {args.update} must exist and hold the markers {PROBES_START} and {PROBES_END}", file=sys.stderr)
+        if not _replace_between(args.update, PROBES_START, PROBES_END, probes_markdown(results)):
             return EXIT_USAGE
-        with open(args.update, "w", encoding="utf-8") as file:
-            file.write(f"{head}{PROBES_START}\n{probes_markdown(results)}{PROBES_END}{tail}")
         print(f"updated the probe tables in {args.update}", file=sys.stderr)
     return EXIT_PARTIAL if results["errors"] else EXIT_OK
 
