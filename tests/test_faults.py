@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.test_artifact import copy_files, leftovers, snapshot
+from tests.test_app import review_box
 from zoo.artifact import (
     HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, Artifact, DiskFullError,
     read_manifest, sha256, write_json, write_variant,
@@ -152,7 +153,7 @@ def test_the_app_reports_the_broken_variant_and_serves_the_others(damaged_zoo, m
     monkeypatch.setenv("ZOO_SOURCE", str(zoo_dir))
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
-    at.text_area(key="review").input(REVIEW)
+    review_box(at).input(REVIEW)
     at.button(key="classify_button").click()
     at.run()
     assert not at.exception, at.exception

@@ -38,9 +38,6 @@ def run_script(name: str, *args: str) -> tuple[dict, str]:
     return summary, result.stdout + result.stderr[-3000:]
 
 
-@pytest.mark.xfail(strict=False, reason="KNOWN BUG, under investigation: since the cold-start rework (issue 15) the "
-                   "page sometimes shows no answers to visitors arriving together on a fresh server while the server "
-                   "sits idle; seen in a fresh-clone CI run on 2026-11-28")
 def test_concurrent_sessions_each_get_their_own_complete_answers(tiny_zoo_path):
     summary, output = run_script("load_sessions.py", "--zoo", str(tiny_zoo_path), "--sessions", "3", "--texts", "2")
     assert summary["ok"], output

@@ -37,31 +37,65 @@ TEXT_PARAM = "text"
 SAYS = {"positive": "positive ▶", "negative": "◀ negative"}
 
 
+#: Where ``set_by_server`` keeps each server-set widget's key version.
+KEY_VERSIONS = "widget_key_versions"
+
+
+def widget_key(name: str) -> str:
+    """The key of the widget ``name`` now (see ``set_by_server``)."""
+    return f"{name}@{st.session_state.get(KEY_VERSIONS, {}).get(name, 0)}"
+
+
+def widget_value(name: str):
+    return st.session_state.get(widget_key(name))
+
+
+def set_by_server(name: str, value) -> None:
+    """Set a widget's value from the server, under a new key.
+
+    The review box and the example pills are set by the server too: picking an example fills
+    the box, and a typed review clears the pill. The browser may already have sent a rerun
+    with the old value (pressing *Classify* after typing sends two: the box's edit, then the
+    click), and Streamlit would take that stale value for the visitor's change and call its
+    callback, undoing the new one (a typed review reverted to the example). A widget under a
+    new key is a new widget: the old key's stale value is dropped.
+    """
+    versions = dict(st.session_state.get(KEY_VERSIONS, {}))
+    versions[name] = versions.get(name, 0) + 1
+    st.session_state[KEY_VERSIONS] = versions
+    st.session_state[widget_key(name)] = value
+
+
+def example_named(text: str) -> str | None:
+    return next((name for name, example in EXAMPLES.items() if example == text), None)
+
+
 def start_state() -> None:
-    """The review box's first text: from the link when it has one, else the default example."""
-    if "review" in st.session_state:
-        return
-    shared = st.query_params.get(TEXT_PARAM)
-    text = shared if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
-    st.session_state.review = text
-    st.session_state.submitted = text
-    st.session_state.example = next((name for name, example in EXAMPLES.items() if example == text), None)
+    """The review box and the pills as the tab draws them: the text submitted last (on a first
+    visit, the link's text, else the default example). Coming back from another tab, they are
+    set again: Streamlit drops the state of widgets a run does not draw."""
+    if "submitted" not in st.session_state:
+        shared = st.query_params.get(TEXT_PARAM)
+        st.session_state.submitted = shared if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+    if widget_key("review") not in st.session_state:
+        set_by_server("review", st.session_state.submitted)
+        set_by_server("example", example_named(st.session_state.submitted))
 
 
 def use_example() -> None:
-    name = st.session_state.example
+    name = widget_value("example")
     if name:
-        st.session_state.review = EXAMPLES[name]
+        set_by_server("review", EXAMPLES[name])
         st.session_state.submitted = EXAMPLES[name]
         share(EXAMPLES[name])
 
 
 def submit_review() -> None:
-    st.session_state.submitted = st.session_state.review
-    st.session_state.example = next(
-        (name for name, example in EXAMPLES.items() if example == st.session_state.review), None
-    )
-    share(st.session_state.review)
+    text = widget_value("review")
+    st.session_state.submitted = text
+    if example_named(text) != widget_value("example"):
+        set_by_server("example", example_named(text))
+    share(text)
 
 
 def share(text: str) -> None:
@@ -82,10 +116,10 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
         "Every variant reads it and gives its probability that the review is positive."
     )
     start_state()
-    st.pills("Examples written for this demo", list(EXAMPLES), key="example", on_change=use_example)
-    if st.session_state.example:
-        st.caption(EXAMPLE_CAPTIONS[st.session_state.example])
-    st.text_area("Your review", key="review", height=140, placeholder="What did you think of the film?",
+    st.pills("Examples written for this demo", list(EXAMPLES), key=widget_key("example"), on_change=use_example)
+    if widget_value("example"):
+        st.caption(EXAMPLE_CAPTIONS[widget_value("example")])
+    st.text_area("Your review", key=widget_key("review"), height=140, placeholder="What did you think of the film?",
                  on_change=submit_review)
     st.button("Classify", type="primary", on_click=submit_review, key="classify_button")
 
