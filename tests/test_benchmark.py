@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import TINY_VARIANTS
 from tests.test_cli import EXIT_OK, run
-from training.batches import ReviewBatches, batch_widths, length_batches
+from training.batches import ReviewBatches, length_batches
 from zoo import catalog
 from zoo.text import PAD_INDEX, pad
 
@@ -37,26 +37,26 @@ def epoch_rows(batches: ReviewBatches) -> list[tuple[np.ndarray, np.ndarray]]:
 # --- length batches ------------------------------------------------------------------------------
 
 
-def test_a_length_batch_is_the_seeds_padded_rows_without_their_all_padding_columns():
+def first_used_column(x: np.ndarray) -> int:
+    """Where the training model starts its loop for the batch ``x``."""
+    used = np.flatnonzero((x != PAD_INDEX).any(axis=0))
+    return int(used[0]) if len(used) else x.shape[1]
+
+
+def test_a_length_batch_is_the_seeds_padded_rows_of_reviews_of_similar_length():
     maxlen = SEED_SPEC.maxlen
     sequences = toy_sequences(700, maxlen)
     full = pad(sequences, maxlen)
     # Labels that name their row, so that each batch says which reviews it holds.
     batches = ReviewBatches(sequences, np.arange(len(sequences)), maxlen, MASKED_RECIPE, seed=3)
-    widths = batch_widths(maxlen)
-    assert widths == [25, 50, 100]
-    seen = []
+    seen, starts = [], []
     for x, rows in epoch_rows(batches):
-        width = x.shape[1]
-        np.testing.assert_array_equal(x, full[rows, maxlen - width :])
-        assert np.all(full[rows, : maxlen - width] == PAD_INDEX), "only padding is dropped"
-        if len(rows) == 128:  # the narrowest width that holds the batch's longest review
-            longest = max(min(len(sequences[r]), maxlen) for r in rows)
-            assert width == min(w for w in widths if w >= longest)
-        else:  # the short batch keeps every column, so its shape is the same each epoch
-            assert width == maxlen
+        np.testing.assert_array_equal(x, full[rows])  # one shape: one compiled step
+        starts.append(first_used_column(x))
         seen.extend(rows)
     assert sorted(seen) == list(range(len(sequences))), "every review once per epoch"
+    # Sorted by length within windows: some batches start their loop late (short reviews).
+    assert max(starts) >= maxlen // 2 and min(starts) == 0
 
 
 def test_an_epoch_has_the_seeds_batches_and_the_next_epoch_new_ones():
@@ -67,26 +67,26 @@ def test_an_epoch_has_the_seeds_batches_and_the_next_epoch_new_ones():
     assert len(first) == len(batches) == -(-1000 // 128)
     assert sizes[1:] == [128] * (len(sizes) - 1) and sizes[0] == 1000 - 128 * (len(sizes) - 1)
     assert [rows.tolist() for _, rows in first] != [rows.tolist() for _, rows in second]
-    # Sorting by length within windows: far less padding than the seed's maxlen per row.
-    assert sum(x.size for x, _ in first) < 0.8 * 1000 * 500
+    # Sorting by length within windows: far fewer loop steps than the seed's maxlen per batch.
+    assert sum(500 - first_used_column(x) for x, _ in first) < 0.8 * len(first) * 500
 
 
 def test_the_seed_recipe_reads_length_batches_too():
     sequences = toy_sequences(600, SEED_SPEC.maxlen // 2)  # 0 to 100 words
     full = pad(sequences, SEED_SPEC.maxlen)
     batches = ReviewBatches(sequences, np.arange(len(sequences)), SEED_SPEC.maxlen, SEED_SPEC.recipe, seed=3)
-    widths = set()
+    starts = set()
     for x, rows in epoch_rows(batches):
-        np.testing.assert_array_equal(x, full[rows, SEED_SPEC.maxlen - x.shape[1] :])
-        widths.add(x.shape[1])
-    assert len(widths) > 1
+        np.testing.assert_array_equal(x, full[rows])
+        starts.add(first_used_column(x))
+    assert len(starts) > 1
 
 
 def test_length_batches_are_reproducible_from_the_seed():
     lengths = np.array([len(s) for s in toy_sequences(600, 200)])
-    a = length_batches(lengths, 128, 200, np.random.default_rng(5))
-    b = length_batches(lengths, 128, 200, np.random.default_rng(5))
-    assert [(r.tolist(), w) for r, w in a] == [(r.tolist(), w) for r, w in b]
+    a = length_batches(lengths, 128, np.random.default_rng(5))
+    b = length_batches(lengths, 128, np.random.default_rng(5))
+    assert [r.tolist() for r in a] == [r.tolist() for r in b]
 
 
 def test_crop_windows_join_the_epoch_as_extra_rows():
@@ -113,7 +113,7 @@ def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_r
     sequences = toy_sequences(600, spec.maxlen // 2, seed=2)
     full = pad(sequences, spec.maxlen)
     recipe = replace(spec.recipe, crop_fraction=0.0)
-    widths = set()
+    starts = set()
     exported = None
     for x, rows in ReviewBatches(sequences, np.arange(len(sequences)), spec.maxlen, recipe, seed=0):
         batch = np.asarray(model.predict_on_batch(x))
@@ -122,10 +122,45 @@ def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_r
             exported.set_weights(model.get_weights())
         whole = np.asarray(exported.predict_on_batch(full[rows]))
         np.testing.assert_allclose(batch, whole, rtol=0, atol=2e-6)
-        widths.add(x.shape[1])
-    assert len(widths) > 1
+        starts.add(first_used_column(x))
+    assert len(starts) > 1
     # The training model's weights are the exported model's, one for one.
     assert [w.shape for w in model.weights] == [w.shape for w in exported.weights]
+
+
+@pytest.mark.parametrize("variant_id", ["simplernn-1x32-len100", "simplernn-4x32-len100", "simplernn-1x32-len300-tuned",
+                                        "gru-1x32-len500"])
+def test_the_training_models_gradients_are_the_exported_models_on_full_rows(variant_id):
+    """What training applies: the loss's gradient for every weight. SimpleRNN without a mask
+    takes its written-out backward pass (``training.model.simple_rnn_stack``), the others
+    autodiff; both must give the gradients of the layer-by-layer model on the full rows."""
+    import keras
+    import tensorflow as tf
+
+    from training.model import build_model, build_training_model
+
+    spec = catalog.get(variant_id)
+    model = build_training_model(spec)
+    exported = build_model(spec)
+    exported.set_weights(model.get_weights())
+    sequences = toy_sequences(64, spec.maxlen // 3, seed=4)
+    sequences = sorted(sequences, key=len)[:40]  # short reviews: the loop starts late
+    x = pad(sequences, spec.maxlen)
+    y = (np.arange(len(x)) % 2).astype("float32")[:, None]
+
+    def gradients(network, compiled):
+        @tf.function(jit_compile=compiled)
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                loss = keras.losses.binary_crossentropy(y, network(x, training=True))
+            return [tf.convert_to_tensor(g) for g in tape.gradient(loss, network.trainable_variables)]
+        return [g.numpy() for g in step(x, y)]
+
+    assert 0 < first_used_column(x) < spec.maxlen
+    for got, want in zip(gradients(model, True), gradients(exported, False), strict=True):
+        # The padding word's embedding gradient sums thousands of terms, in another order
+        # here (the shared padding run): equal up to float rounding at the tensor's scale.
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 # --- serving: shared encoding ---------------------------------------------------------------------

@@ -1,22 +1,22 @@
-"""Training batches of reviews of similar length, each cut to one of a few widths.
+"""Training batches of reviews of similar length.
 
 The seed pads every review to ``maxlen`` and runs the recurrent loop over all ``maxlen``
 steps, though the median review is far shorter (at ``maxlen`` 500, half the steps of an
 epoch are padding). Here each epoch shuffles the reviews, sorts them by length within
 windows of ``SORT_WINDOW_BATCHES`` batches, cuts the windows into batches of the recipe's
-size and shuffles the batches. A batch holds the seed's pre-padded, pre-truncated rows with
-leading all-padding columns dropped: its last ``width`` columns, where ``width`` is the
-smallest of ``batch_widths(maxlen)`` that holds its longest review. The compiled training
-step meets one shape per width (each costs an XLA compile of a few seconds), and the
-training model (``training.model.FusedRNN``) starts its loop at the batch's first used
-column anyway, so the widths only bound the work done outside the loop.
+size and shuffles the batches. A batch holds the seed's pre-padded, pre-truncated rows, and
+the training model (``training.model.FusedRNN``) starts its loop at the batch's first used
+column: a batch of short reviews is a short loop. Every batch has the same ``maxlen``
+columns, so the compiled training step meets one shape (an XLA compile of a few seconds;
+batches cut to a few widths saved little once the model projected its inputs through the
+vocabulary table, and cost one compile per width).
 
 Every recipe reads length batches, and each computes exactly what the full rows compute:
-with a mask (``mask_zero``) the dropped columns were skipped anyway; without one, the
-training model starts each batch from the state the dropped padding run leads to. (Without
-that, a seed-recipe stack trained on batches cut to their longest review met far shorter
-padding runs than validation and serving give it, and learned worse: 4 x SimpleRNN at maxlen
-500 reached a best validation accuracy of 0.73 against 0.81.)
+with a mask (``mask_zero``) the padding columns are skipped anyway; without one, the
+training model starts each batch from the state its padding run leads to. (Without that, a
+seed-recipe stack trained on batches cut to their longest review met far shorter padding
+runs than validation and serving give it, and learned worse: 4 x SimpleRNN at maxlen 500
+reached a best validation accuracy of 0.73 against 0.81.)
 """
 
 from __future__ import annotations
@@ -27,32 +27,23 @@ from training.crops import random_windows
 from zoo.catalog import Recipe
 from zoo.text import pad
 
-#: Batch widths, as fractions of ``maxlen`` (rounded up): at ``maxlen`` 500, 125, 250 and 500 columns.
-WIDTH_FRACTIONS = (0.25, 0.5, 1.0)
 #: Reviews are sorted by length within windows of this many batches: batches of near-equal
 #: lengths, while which reviews share a batch still changes from epoch to epoch.
 SORT_WINDOW_BATCHES = 32
 
 
-def batch_widths(maxlen: int) -> list[int]:
-    """The widths batches are cut to at ``maxlen``, narrowest first (the last is ``maxlen``)."""
-    return sorted({max(1, -(-maxlen * int(100 * f) // 100)) for f in WIDTH_FRACTIONS} | {maxlen})
-
-
-def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Group rows into batches of similar length, in random order.
 
     Every row is in exactly one batch, and all batches but one hold ``batch_size`` rows, so an
-    epoch has as many batches as the seed's. The short one keeps all ``maxlen`` columns.
+    epoch has as many batches as the seed's.
 
     Args:
         lengths: the number of words of each row (counted up to ``maxlen``).
 
     Returns:
-        ``(rows, width)`` per batch: the row indices, and the number of trailing columns of the
-        ``maxlen``-padded rows the batch keeps (at least the longest row's length).
+        The row indices of each batch.
     """
-    lengths = np.minimum(lengths, maxlen)
     order = rng.permutation(len(lengths))
     window = batch_size * SORT_WINDOW_BATCHES
     batches = []
@@ -60,14 +51,7 @@ def length_batches(lengths: np.ndarray, batch_size: int, maxlen: int, rng: np.ra
         part = order[start : start + window]
         part = part[np.argsort(lengths[part], kind="stable")]
         batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
-    # The one short batch always reads full rows: a short batch of a new width each epoch
-    # would be a new shape to compile each epoch.
-    sizes = np.array(batch_widths(maxlen))
-    widths = [
-        int(sizes[np.searchsorted(sizes, lengths[rows].max())]) if len(rows) == batch_size else maxlen
-        for rows in batches
-    ]
-    return [(batches[i], widths[i]) for i in rng.permutation(len(batches))]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 class ReviewBatches:
@@ -95,8 +79,8 @@ class ReviewBatches:
             x = np.concatenate([x, pad(windows, self.maxlen)])
             y = np.concatenate([y, y[chosen]])
             lengths = np.concatenate([lengths, [len(w) for w in windows]])
-        for rows, width in length_batches(lengths, self.batch_size, self.maxlen, self.rng):
-            yield x[rows, self.maxlen - width :], y[rows]
+        for rows in length_batches(np.minimum(lengths, self.maxlen), self.batch_size, self.rng):
+            yield x[rows], y[rows]
 
     def dataset(self):
         """A ``tf.data.Dataset`` over the epochs, for ``model.fit`` (each pass is a new epoch)."""

@@ -56,16 +56,20 @@ class FusedRNN(keras.Model):
     - **One loop for the whole stack.** Cell ``l`` at step ``t`` reads cell ``l-1``'s output at
       ``t`` and its own state at ``t-1``, as the layer-by-layer stack computes, but no layer
       stores its whole output sequence.
-    - **The input projection outside the loop.** For SimpleRNN, ``x @ kernel + bias`` of every
-      step is one matrix product over the batch before the loop; the loop only adds
-      ``h @ recurrent_kernel`` and applies ``tanh``.
+    - **The input projection outside the loop, once per word of the vocabulary.** For SimpleRNN,
+      ``x @ kernel + bias`` is computed for the embedding table (10,000 rows) and looked up per
+      column, where projecting every column of a batch takes 64,000 rows at ``maxlen`` 500;
+      the loop only adds ``h @ recurrent_kernel`` and applies ``tanh``.
+    - **SimpleRNN's backward pass written out** (``simple_rnn_stack``, without a mask): the
+      loop runs back over the steps read only, with three small matrix products per step and
+      cell, instead of autodiff's bookkeeping of every intermediate value.
     - **The padding run once per batch, not once per row.** Without a mask every row starts
       with padding, and every padding step reads the same input (the embedding of index 0), so
       after ``k`` of them every row is in the same state ``s_k``. The loop runs the cells over
       ``k`` padding words for a batch of one row (``k`` = the columns dropped before the batch,
       plus the batch's own all-padding columns), then starts every row from ``s_k``. Both
       loops have a trip count known only when the batch arrives (``maximum_iterations`` =
-      ``maxlen``), so one compiled step serves every batch of a shape, and gradients reach the
+      ``maxlen``), so one compiled step serves every batch, and gradients reach the
       weights through the padding run exactly as through full rows. With a mask
       (``mask_zero``) padding steps keep the state, so the rows start from zeros, and a masked
       step keeps each row's state.
@@ -117,6 +121,16 @@ class FusedRNN(keras.Model):
         used = tf.not_equal(words, 0)
         # The first column any row uses (0 when none does: then every column is read, still exact).
         start = tf.cast(tf.argmax(tf.cast(tf.reduce_any(used, axis=0), tf.int32)), tf.int32)
+        # The first cell's input for every word of the vocabulary, then looked up per column (for
+        # SimpleRNN ``x @ kernel + bias``: once per vocabulary word, about a tenth of the work of
+        # projecting every column of a batch, and of its backward pass).
+        table = self._projected(tf.convert_to_tensor(self.embedding.embeddings))
+        inputs = tf.gather(table, tf.transpose(words))  # (width, batch, units): time-major
+        # Unmasked, the rows start from the state after this many padding words (the columns
+        # dropped before the batch, and the batch's own all-padding columns).
+        padding_steps = start + (self.maxlen - width)
+        if self.kind == "SimpleRNN" and not self.masked:
+            return self.positive(self._simple_rnn(inputs, table[:1], start, padding_steps, batch))
         layout = [[tf.zeros((1, n)) for n in keras.tree.flatten(cell.state_size)] for cell in self.cells]
         flat = keras.tree.flatten(layout)
 
@@ -124,17 +138,13 @@ class FusedRNN(keras.Model):
             return keras.tree.pack_sequence_as(layout, list(values))
 
         if not self.masked:
-            padding = self._projected(self.embedding(tf.zeros((1,), tf.int32)))
-            steps = start + (self.maxlen - width)
-
             def padding_step(i, *values):
-                return (i + 1, *keras.tree.flatten(self._step(padding, unflatten(values), training)))
+                return (i + 1, *keras.tree.flatten(self._step(table[:1], unflatten(values), training)))
 
-            _, *flat = tf.while_loop(lambda i, *_: i < steps, padding_step, (tf.constant(0), *flat),
+            _, *flat = tf.while_loop(lambda i, *_: i < padding_steps, padding_step, (tf.constant(0), *flat),
                                      maximum_iterations=self.maxlen)
         flat = [tf.repeat(state, batch, axis=0) for state in flat]
-        inputs = tf.TensorArray(tf.float32, size=width).unstack(
-            tf.transpose(self._projected(self.embedding(words)), (1, 0, 2)))
+        inputs = tf.TensorArray(tf.float32, size=width).unstack(inputs)
         masks = tf.TensorArray(tf.bool, size=width).unstack(tf.transpose(used)[:, :, None])
 
         def word_step(t, *values):
@@ -146,6 +156,103 @@ class FusedRNN(keras.Model):
 
         _, *flat = tf.while_loop(lambda t, *_: t < width, word_step, (start, *flat), maximum_iterations=self.maxlen)
         return self.positive(unflatten(flat)[-1][0])
+
+    def _simple_rnn(self, inputs, padding, start, padding_steps, batch):
+        """The unmasked SimpleRNN stack's last state, through ``simple_rnn_stack`` (its backward
+        pass written out): first the padding run for one row, then the batch from ``start``."""
+        import tensorflow as tf
+
+        weights = dict(
+            recurrent_kernels=[tf.convert_to_tensor(c.recurrent_kernel) for c in self.cells],
+            kernels=[tf.convert_to_tensor(c.kernel) for c in self.cells[1:]],
+            biases=[tf.convert_to_tensor(c.bias) for c in self.cells[1:]],
+        )
+        states = [tf.zeros((1, c.units)) for c in self.cells]
+        repeated = tf.broadcast_to(padding[None], (self.maxlen, 1, self.cells[0].units))
+        states = simple_rnn_stack(repeated, states, start=self.maxlen - padding_steps, **weights)
+        states = [tf.repeat(state, batch, axis=0) for state in states]
+        return simple_rnn_stack(inputs, states, start=start, **weights)[-1]
+
+
+def simple_rnn_stack(inputs, states, *, kernels, recurrent_kernels, biases, start):
+    """The final states of a stack of SimpleRNN cells reading time-major ``inputs`` from step
+    ``start``, with its backward pass written out (``tf.custom_gradient``).
+
+    Autodiff of a while loop keeps every step's intermediate values and accumulates each
+    weight's gradient over the whole buffer; here the forward loop keeps only each cell's
+    outputs, and the backward loop walks the steps back once, carrying the state gradients and
+    adding each weight's gradient only for the steps read (the steps before ``start`` cost
+    nothing). The numbers are those of autodiff up to float rounding (``tests/test_training``).
+
+    Args:
+        inputs: ``(steps, batch, units)``: the first cell's ``x @ kernel + bias`` at every step.
+        states: each cell's state before step ``start``, ``(batch, units)``.
+        kernels, biases: the input weights of the cells above the first (the first's are in ``inputs``).
+        recurrent_kernels: every cell's.
+        start: the first step read (an int32 scalar tensor).
+    """
+    import tensorflow as tf
+
+    depth = len(states)
+
+    @tf.custom_gradient
+    def run(inputs, *weights):
+        states0 = list(weights[:depth])
+        recurrent = list(weights[depth : 2 * depth])
+        above = list(zip(weights[2 * depth : 3 * depth - 1], weights[3 * depth - 1 :]))  # (kernel, bias) of cells 2..
+        steps = tf.shape(inputs)[0]
+
+        def arrays():
+            return [tf.TensorArray(tf.float32, size=steps, element_shape=s.shape) for s in states0]
+
+        def forward(t, hs, outputs):
+            x, new, written = inputs[t], [], []
+            for depth_, (h, out) in enumerate(zip(hs, outputs)):
+                if depth_:
+                    kernel, bias = above[depth_ - 1]
+                    x = tf.matmul(x, kernel) + bias
+                x = tf.tanh(x + tf.matmul(h, recurrent[depth_]))
+                new.append(x)
+                written.append(out.write(t, x))
+            return t + 1, new, written
+
+        _, finals, outputs = tf.while_loop(lambda t, *_: t < steps, forward, (start, states0, arrays()),
+                                           maximum_iterations=steps)
+        outputs = [out.stack() for out in outputs]  # (steps, batch, units), zeros before ``start``
+
+        def grad(*upstream):
+            carried0 = [tf.zeros_like(f) if g is None else g for g, f in zip(upstream, finals)]
+            sums0 = [tf.zeros_like(r) for r in recurrent] + [tf.zeros_like(w) for pair in above for w in pair]
+
+            def backward(t, carried, sums, d_inputs):
+                carried, sums, from_above = list(carried), list(sums), None
+                for depth_ in reversed(range(depth)):
+                    h = outputs[depth_][t]
+                    previous = tf.where(t > start, outputs[depth_][tf.maximum(t - 1, 0)], states0[depth_])
+                    dh = carried[depth_] if from_above is None else carried[depth_] + from_above
+                    da = dh * (1.0 - h * h)
+                    sums[depth_] += tf.matmul(previous, da, transpose_a=True)
+                    carried[depth_] = tf.matmul(da, recurrent[depth_], transpose_b=True)
+                    if depth_:
+                        kernel, _ = above[depth_ - 1]
+                        slot = depth + 2 * (depth_ - 1)
+                        sums[slot] += tf.matmul(outputs[depth_ - 1][t], da, transpose_a=True)
+                        sums[slot + 1] += tf.reduce_sum(da, axis=0)
+                        from_above = tf.matmul(da, kernel, transpose_b=True)
+                    else:
+                        d_inputs = d_inputs.write(t, da)
+                return t - 1, carried, sums, d_inputs
+
+            d_inputs0 = tf.TensorArray(tf.float32, size=steps, element_shape=states0[0].shape)
+            _, d_states0, sums, d_inputs = tf.while_loop(
+                lambda t, *_: t >= start, backward, (steps - 1, carried0, sums0, d_inputs0), maximum_iterations=steps)
+            d_recurrent, d_above = sums[:depth], sums[depth:]
+            d_kernels, d_biases = d_above[0::2], d_above[1::2]
+            return (d_inputs.stack(), *d_states0, *d_recurrent, *d_kernels, *d_biases)
+
+        return finals, grad
+
+    return run(inputs, *states, *recurrent_kernels, *kernels, *biases)
 
 
 def compile_model(model: keras.Model, recipe: Recipe) -> None:
