@@ -57,7 +57,7 @@ def tiny_corpus(tmp_path_factory) -> Path:
 def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
     """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus."""
     from training.corpus import Corpus
-    from training.train import train_variant
+    from training.fit import train_variant
     from zoo import catalog
     from zoo.imdb import load_imdb
 

@@ -36,7 +36,7 @@ TEXTS = [
 def round_trip(tiny_corpus, tmp_path_factory):
     """Train one variant for a few epochs and write it, keeping what it had in memory:
     the exported model and the weights after every epoch."""
-    import training.train as train
+    import training.fit as train
     from zoo import catalog
     from zoo.imdb import load_imdb
 
@@ -152,7 +152,7 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
         "median_train_words": meta["data"]["median_train_words"],
     }
     assert 10 < meta["data"]["median_train_words"] < 70  # the made-up reviews have 8 to 60 words, and one more
-    import training.train as train
+    import training.fit as train
     from zoo.benchmark import cpu_model
     from zoo.text import TEXT_PIPELINE_VERSION
 
@@ -221,7 +221,7 @@ class FakeModel:
 
 
 def run_recorder(val_accuracies, patience=None):
-    from training.train import EpochRecorder
+    from training.fit import EpochRecorder
 
     recorder, model = EpochRecorder(patience), FakeModel()
     recorder.set_model(model)

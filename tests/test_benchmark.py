@@ -305,7 +305,7 @@ def test_jobs_train_variants_in_parallel_report_a_failed_one_and_keep_the_others
 def test_the_zoo_card_says_on_what_machine_and_pipeline_each_artifact_records_it_trained(tiny_zoo_copy):
     import os
 
-    from training.train import PIPELINE
+    from training.fit import PIPELINE
     from zoo.benchmark import cpu_model
     from zoo.report import render_zoo_card, training_caption
     from zoo.store import open_zoo

@@ -105,7 +105,7 @@ def spec_with(epochs: int, **recipe):
 
 def fit(corpus, work: Path, epochs: int, *, resume: bool, seed: int = 5):
     from training.checkpoint import EpochCheckpoint
-    from training.train import fit_variant
+    from training.fit import fit_variant
 
     spec = spec_with(epochs)
     checkpoint = EpochCheckpoint(work, spec, seed=seed, data=corpus.data_record(), resume=resume)
@@ -139,7 +139,7 @@ def two_epochs(corpus, tmp_path_factory) -> tuple[Path, InMemory]:
 def test_the_checkpoint_holds_weights_optimizer_history_and_best_weights(two_epochs, corpus, tmp_path):
     from training.checkpoint import EpochCheckpoint
     from training.model import build_training_model, compile_model
-    from training.train import EpochRecorder
+    from training.fit import EpochRecorder
 
     work, kept = two_epochs
     state = json.loads((work / "checkpoint.json").read_text())
@@ -241,7 +241,7 @@ def test_resume_restores_the_exact_state_an_uninterrupted_run_had(corpus, tmp_pa
     """Killed (here: an exception) at the start of epoch 2, then resumed: at that point the resumed
     run holds the same weights, bit for bit. With an EMA recipe, because its checkpoint is taken while
     the averaged weights are swapped in for validation, and the raw ones must come back."""
-    import training.train as train
+    import training.fit as train
     from training.checkpoint import EpochCheckpoint
 
     spec = spec_with(3, ema_momentum=0.9, batch_size=16)  # several steps per epoch: EMA differs from raw
@@ -274,7 +274,7 @@ def test_resume_restores_the_exact_state_an_uninterrupted_run_had(corpus, tmp_pa
 def test_a_save_that_finds_the_disk_full_keeps_the_checkpoint_and_resume_only_saves(corpus, tiny_zoo_path, tmp_path,
                                                                                      capsys):
     from tests.test_faults import fill_up, mounted_small_disk
-    from training.train import train_variant
+    from training.fit import train_variant
     from zoo.artifact import DiskFullError
 
     spec, work = spec_with(2), tmp_path / "work"

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 import zipfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from zoo.evaluation import SHORT_TEXT_KINDS, short_texts
-from zoo.imdb import SPLIT_SEED, Imdb, Reviews, split_validation
+from zoo.imdb import SPLIT_SEED, Imdb, Reviews, load_imdb, split_validation
 from zoo.text import TEXT_PIPELINE_VERSION, Vocabulary, pad, tokenize
 
 CACHE_ENV = "SIMPLERNN_ZOO_CACHE"
@@ -91,15 +94,15 @@ class Corpus:
         not the test reviews' first and last sentences."""
         train, validation = split_validation(_subset(imdb.train, limit), validation_split)
         test = _subset(imdb.test, limit)
-        vocabulary = Vocabulary.learn(train.texts, num_words)
-
-        def encode(reviews: Reviews) -> Encoded:
-            return Encoded([np.array(vocabulary.lookup(tokenize(t)), dtype=np.int32) for t in reviews.texts],
-                           reviews.labels)
-
-        splits = {"train": encode(train), "validation": encode(validation), "test": encode(test)}
+        parts = {"train": train, "validation": validation, "test": test}
         if short:
-            splits |= {kind: encode(reviews) for kind, reviews in short_texts(test).items()}
+            parts |= short_texts(test)
+        numbered = _number_words({name: reviews.texts for name, reviews in parts.items()})
+        counts: Counter = Counter()
+        for words, ids, _ in numbered["train"]:
+            counts.update(dict(zip(words, np.bincount(ids, minlength=len(words)).tolist())))
+        vocabulary = Vocabulary.from_counts(counts, num_words)
+        splits = {name: Encoded(_encoded(numbered[name], vocabulary), reviews.labels) for name, reviews in parts.items()}
         record = {
             "dataset": "imdb (aclImdb_v1, Maas et al. 2011)",
             "fingerprint": imdb.fingerprint,
@@ -169,6 +172,78 @@ class Corpus:
                 splits[name] = Encoded(np.split(data[f"{name}_words"], ends[:-1]) if len(ends) else [],
                                        data[f"{name}_labels"])
         return cls(vocabulary, splits, record)
+
+
+#: Below this many texts a corpus is encoded in this process; above, in ``ENCODING_PROCESSES``.
+PARALLEL_FROM_TEXTS = 5000
+#: Processes that split the texts into words: tokenizing is most of the encoding (seconds).
+ENCODING_PROCESSES = 2
+#: Texts per piece of work handed to one of them.
+CHUNK_TEXTS = 4000
+
+
+def number_words(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Split ``texts`` into words (``tokenize``), each numbered by its first appearance.
+
+    Returns:
+        The distinct words in that order, every text's word numbers one after the other, and
+        each text's number of words: small to send between processes, and mapped to
+        vocabulary indices with one NumPy lookup.
+    """
+    numbers: dict[str, int] = {}
+    flat: list[int] = []
+    lengths = []
+    for text in texts:
+        words = tokenize(text)
+        flat.extend([numbers.setdefault(w, len(numbers)) for w in words])
+        lengths.append(len(words))
+    return list(numbers), np.array(flat, dtype=np.int64), np.array(lengths, dtype=np.int64)
+
+
+def _number_words(texts: dict[str, list[str]]) -> dict[str, list[tuple[list[str], np.ndarray, np.ndarray]]]:
+    """``number_words`` over each list of ``texts`` in chunks, in processes side by side when there
+    are many (results in the chunks' order)."""
+    chunks = {name: [list(t[i : i + CHUNK_TEXTS]) for i in range(0, len(t), CHUNK_TEXTS)] or [[]]
+              for name, t in texts.items()}
+    if sum(map(len, texts.values())) < PARALLEL_FROM_TEXTS:
+        return {name: [number_words(chunk) for chunk in parts] for name, parts in chunks.items()}
+    context = multiprocessing.get_context("spawn")  # the same on every OS
+    with ProcessPoolExecutor(max_workers=ENCODING_PROCESSES, mp_context=context) as pool:
+        futures = {name: [pool.submit(number_words, chunk) for chunk in parts] for name, parts in chunks.items()}
+        return {name: [f.result() for f in parts] for name, parts in futures.items()}
+
+
+def _encoded(chunks: list[tuple[list[str], np.ndarray, np.ndarray]], vocabulary: Vocabulary) -> list[np.ndarray]:
+    """Each text's vocabulary indices (``Vocabulary.lookup``), from ``number_words``' chunks."""
+    sequences = []
+    for words, ids, lengths in chunks:
+        indices = np.array(vocabulary.lookup(words), dtype=np.int32)[ids] if len(ids) else np.zeros(0, np.int32)
+        sequences.extend(np.split(indices, np.cumsum(lengths)[:-1]) if len(lengths) else [])
+    return sequences
+
+
+def corpus_files(data: str | None, keys: list[tuple[int, float]], limit: int | None, cache: Path,
+                 spare: Path) -> dict[tuple[int, float], Path]:
+    """Read the reviews at ``data`` and give each corpus of ``keys`` (``(num_words,
+    validation_split)``) as a file: its cache file in ``cache``, read or written (``Corpus.load``),
+    or, when the cache cannot be written, a copy in ``spare``.
+
+    ``training.train`` runs it in a process of its own while it imports TensorFlow, and its
+    ``--jobs`` workers read the files it names.
+
+    Raises:
+        DataError: the data cannot be read.
+    """
+    imdb = load_imdb(data)
+    files = {}
+    for key in keys:
+        corpus = Corpus.load(imdb, *key, limit=limit, cache=cache)
+        path = cache_path(cache, imdb.fingerprint, *key, limit)
+        if not path.exists():  # the cache could not be written
+            path = spare / path.name
+            corpus.write(path)
+        files[key] = path
+    return files
 
 
 def cache_path(cache: Path, fingerprint: str, num_words: int, validation_split: float, limit: int | None) -> Path:

@@ -17,13 +17,11 @@ import multiprocessing
 import os
 import queue
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from training.corpus import Corpus, cache_path
+from training.corpus import Corpus
 from zoo.catalog import VariantSpec
-from zoo.imdb import Imdb
 
 #: Relative cost of one step of each cell (matrix products per step), to start the longest variants first.
 _CELL_COST = {"SimpleRNN": 1.0, "GRU": 3.0, "LSTM": 4.0}
@@ -35,33 +33,23 @@ def estimated_cost(spec: VariantSpec) -> float:
     return recipe.epochs * spec.maxlen * spec.layers * _CELL_COST[spec.cell] * (1 + recipe.crop_fraction)
 
 
-def train_in_parallel(specs: list[VariantSpec], imdb: Imdb, args: argparse.Namespace, jobs: int, started: float) -> int:
-    """Train ``specs`` in ``jobs`` worker processes; returns the exit status (1 if any failed)."""
+def train_in_parallel(specs: list[VariantSpec], corpora: dict[tuple, Corpus], files: dict[tuple, Path],
+                      args: argparse.Namespace, jobs: int, started: float) -> int:
+    """Train ``specs`` in ``jobs`` worker processes, each reading its corpus from ``files``
+    (``training.corpus.corpus_files``); returns the exit status (1 if any failed)."""
     from training.train import _duration, corpus_key
 
-    with tempfile.TemporaryDirectory(prefix="simplernn-zoo-") as scratch:
-        cache = Path(scratch) if args.no_cache else args.cache
-        corpora = {}
-        for spec in specs:
-            key = corpus_key(spec)
-            if key not in corpora:
-                corpus = Corpus.load(imdb, *key, limit=args.limit, cache=cache)
-                path = cache_path(cache, imdb.fingerprint, *key, args.limit)
-                if not path.exists():  # the cache could not be written: give the workers a private copy
-                    path = Path(scratch) / path.name
-                    corpus.write(path)
-                corpora[key] = path
-                print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test "
-                      f"reviews; vocabulary of {len(corpus.vocabulary)} "
-                      f"({_duration(time.perf_counter() - started)} to read and encode)", flush=True)
-        order = sorted(specs, key=estimated_cost, reverse=True)
-        print(f"Training {len(order)} variant(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
-              flush=True)
-        options = {"seed": args.seed, "out": str(args.out), "threads": args.threads, "resume": args.resume,
-                   "work": str(args.work) if args.work else None}
-        tasks = [(spec, str(corpora[corpus_key(spec)])) for spec in order]
-        results = _run(tasks, options, jobs, started)
-    return _summary(specs, results, started)
+    for corpus in corpora.values():
+        print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test "
+              f"reviews; vocabulary of {len(corpus.vocabulary)} "
+              f"({_duration(time.perf_counter() - started)} to read and encode)", flush=True)
+    order = sorted(specs, key=estimated_cost, reverse=True)
+    print(f"Training {len(order)} variant(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
+          flush=True)
+    options = {"seed": args.seed, "out": str(args.out), "threads": args.threads, "resume": args.resume,
+               "work": str(args.work) if args.work else None}
+    tasks = [(spec, str(files[corpus_key(spec)])) for spec in order]
+    return _summary(specs, _run(tasks, options, jobs, started), started)
 
 
 def _run(tasks: list[tuple[VariantSpec, str]], options: dict, jobs: int, started: float) -> dict[str, tuple]:
@@ -147,7 +135,8 @@ def worker_main(todo, events, options: dict) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from training.train import EpochReporter, train_variant, use_threads
+    from training.fit import EpochReporter, train_variant
+    from training.train import use_threads
 
     use_threads(options["threads"])
     corpora: dict[str, Corpus] = {}

@@ -3,206 +3,38 @@
     python -m training.train --variant simplernn-1x32-len500 --data ../shared/data/aclImdb_v1.tar.gz
     python -m training.train --all --jobs 2 --out bundled_zoo
 
-The reviews are encoded once with the zoo's text pipeline and cached (``training.corpus``).
-For each variant: train with the variant's recipe while recording every epoch, keep the
-weights of the best validation epoch, evaluate on the test split (full reviews and their
-first/last sentences) through the compiled serving path, and write the artifact folder
-atomically into ``--out`` (``zoo-out/`` unless asked otherwise: the bundled zoo is only
-written when named). With ``--jobs N``, N processes train the variants side by side
-(``training.parallel``).
+The reviews are encoded once with the zoo's text pipeline and cached (``training.corpus``),
+in another process while this one imports TensorFlow. For each variant (``training.fit``):
+train with the variant's recipe while recording every epoch, keep the weights of the best
+validation epoch, evaluate on the test split (full reviews and their first/last sentences)
+through the compiled serving path, and write the artifact folder atomically into ``--out``
+(``zoo-out/`` unless asked otherwise: the bundled zoo is only written when named). With
+``--jobs N``, N processes train the variants side by side (``training.parallel``).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-import keras
-import numpy as np
-
-from training.batches import ReviewBatches
-from training.checkpoint import CheckpointError, EpochCheckpoint, default_work_dir
-from training.corpus import Corpus, default_cache_dir
-from training.model import build_model, build_training_model, compile_model
+from training.corpus import Corpus, corpus_files, default_cache_dir
 from zoo import catalog
-from zoo.artifact import (
-    CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE,
-    DiskFullError, make_metadata, read_manifest, write_json, write_variant,
-)
-from zoo.benchmark import cpu_model
-from zoo.card import render_card
+from zoo.artifact import DiskFullError, read_manifest, write_json
 from zoo.catalog import VariantSpec
-from zoo.evaluation import evaluate_rows
-from zoo.imdb import DataError, Imdb, load_imdb
+from zoo.imdb import DataError
 
 DEFAULT_SEED = 1337
 #: Where trained variants go unless ``--out`` says otherwise: a working folder git ignores.
 #: The bundled zoo is written only when asked for by name (``--out bundled_zoo``).
 DEFAULT_OUT = Path("zoo-out")
-#: The short name of this training pipeline, recorded in every artifact it writes.
-PIPELINE = "fused-rnn-length-batches"
-#: Validation only runs forward, so it reads bigger batches than training: fewer, wider steps
-#: of the recurrent loop for the same numbers.
-VALIDATION_BATCH_SIZE = 1000
-
-
-class EpochRecorder(keras.callbacks.Callback):
-    """Records every epoch, keeps the best validation epoch's weights, and stops after
-    ``patience`` epochs without improvement (never, when ``patience`` is None)."""
-
-    def __init__(self, patience: int | None = None):
-        super().__init__()
-        self.patience = patience
-        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
-        self.best_epoch = 0
-        self.best_weights = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.history["seconds"].append(round(time.perf_counter() - self.started, 3))
-        for key in HISTORY_KEYS[:-1]:
-            self.history[key].append(round(float(logs[key]), 5))
-        best = self.history["val_accuracy"][self.best_epoch - 1] if self.best_epoch else -1.0
-        # Compare the recorded (rounded) values, so the best epoch is the first with the
-        # highest val_accuracy the history shows.
-        if self.history["val_accuracy"][-1] > best:
-            self.best_epoch = epoch + 1
-            self.best_weights = self.model.get_weights()
-        elif self.patience is not None and epoch + 1 - self.best_epoch >= self.patience:
-            self.model.stop_training = True
-
-
-class EpochReporter(keras.callbacks.Callback):
-    """Calls ``report`` with one line per finished epoch (``training.parallel``'s progress)."""
-
-    def __init__(self, spec: VariantSpec, report):
-        super().__init__()
-        self.epochs, self.report = spec.recipe.epochs, report
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        self.report(f"epoch {epoch + 1}/{self.epochs} · loss {logs.get('loss', float('nan')):.4f} · "
-                    f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f} · "
-                    f"{time.perf_counter() - self.started:.1f} s")
-
-
-def fit_variant(
-    spec: VariantSpec, corpus: Corpus, *, seed: int, verbose: int = 1, checkpoint: EpochCheckpoint | None = None,
-    progress: keras.callbacks.Callback | None = None,
-) -> tuple[keras.Model, EpochRecorder, np.ndarray]:
-    """Train a variant's fused model (``build_training_model``) with its recipe.
-
-    Training reads length batches (``training.batches``); validation reads the full
-    ``maxlen`` rows that serving reads, after every epoch.
-
-    With ``checkpoint``, the state is saved after every epoch, and a resumed run starts
-    after the checkpoint's last epoch. ``progress`` is one more callback (after the others).
-
-    Returns:
-        The trained model, the recorder holding its history and best weights, and the
-        encoded validation rows.
-    """
-    keras.utils.set_random_seed(seed)
-    recipe = spec.recipe
-    x_val = corpus.validation.padded(spec.maxlen)
-    batches = ReviewBatches(corpus.train.sequences, corpus.train.labels, spec.maxlen, recipe, seed)
-
-    model = build_training_model(spec)
-    compile_model(model, recipe)
-    recorder = EpochRecorder(recipe.patience)
-    # With an EMA, validate and keep the averaged weights (swapped in before the recorder runs).
-    callbacks = ([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if recipe.ema_momentum else []) + [recorder]
-    start = checkpoint.attach(model, recorder, callbacks, rng=batches.rng) if checkpoint else 0
-    callbacks += [progress] if progress else []
-    model.fit(
-        batches.dataset(), epochs=recipe.epochs, initial_epoch=start, validation_data=(x_val, corpus.validation.labels),
-        validation_batch_size=VALIDATION_BATCH_SIZE, shuffle=False, callbacks=callbacks, verbose=verbose,
-    )
-    return model, recorder, x_val
-
-
-def train_variant(
-    spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, verbose: int = 1,
-    work: Path | None = None, resume: bool = False, progress: keras.callbacks.Callback | None = None,
-) -> Path:
-    """Train one variant and write its artifact into the zoo folder ``out``.
-
-    Every epoch is checkpointed into ``work`` (default: ``checkpoint.default_work_dir``),
-    which is deleted once the variant is written; ``resume`` continues from it.
-
-    Returns:
-        The written variant folder.
-    """
-    checkpoint = EpochCheckpoint(work or default_work_dir(out, spec.id), spec, seed=seed, data=corpus.data_record(),
-                                 resume=resume)
-    model, recorder, x_val = fit_variant(spec, corpus, seed=seed, verbose=verbose, checkpoint=checkpoint,
-                                         progress=progress)
-
-    # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.
-    best = build_model(spec)
-    best.set_weights(recorder.best_weights)
-    _check_export(model, best, recorder.best_weights, x_val[:8])
-    # The serving path (zoo.inference), on the texts zoo.evaluation.evaluate would encode.
-    test = evaluate_rows(best, corpus.test.padded(spec.maxlen), corpus.test.labels)
-    short = {kind: evaluate_rows(best, texts.padded(spec.maxlen), texts.labels)["accuracy"]
-             for kind, texts in corpus.short_texts().items()}
-
-    def fill(folder: Path) -> None:
-        best.save(folder / MODEL_FILE)
-        corpus.vocabulary.write(folder / VOCABULARY_FILE)
-        write_json(folder / HISTORY_FILE, recorder.history)
-        metadata = make_metadata(
-            spec,
-            params=best.count_params(),
-            history=recorder.history,
-            best_epoch=recorder.best_epoch,
-            test_loss=test["loss"],
-            test_accuracy=test["accuracy"],
-            short_text_accuracy=short,
-            seed=seed,
-            data=corpus.data_record(),
-            training=training_record(),
-            folder=folder,
-        )
-        write_json(folder / METADATA_FILE, metadata)
-        (folder / CARD_FILE).write_text(render_card(metadata, recorder.history), encoding="utf-8")
-
-    folder = write_variant(out, spec.id, fill)
-    checkpoint.discard()  # kept when the write fails: --resume then only evaluates and saves again
-    return folder
-
-
-def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x: np.ndarray) -> None:
-    """The exported layer-by-layer model must compute what the fused training model computed."""
-    trained.set_weights(weights)
-    expected, actual = trained.predict_on_batch(x), exported.predict_on_batch(x)
-    if not np.allclose(expected, actual, atol=1e-5):
-        raise RuntimeError(f"exported model differs from the trained one by {np.abs(expected - actual).max():.2e}")
-
-
-def training_record() -> dict:
-    """What the artifact records about how it was trained: the pipeline, and the machine its
-    seconds per epoch were measured on."""
-    return {"pipeline": PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
-
-
-def corpora_for(specs: list[VariantSpec], imdb: Imdb, limit: int | None, cache: Path | None) -> dict[tuple, Corpus]:
-    """One corpus per distinct ``(num_words, validation_split)`` among ``specs``."""
-    corpora = {}
-    for spec in specs:
-        key = corpus_key(spec)
-        if key not in corpora:
-            corpora[key] = Corpus.load(imdb, *key, limit=limit, cache=cache)
-    return corpora
 
 
 def corpus_key(spec: VariantSpec) -> tuple[int, float]:
@@ -279,21 +111,51 @@ def main(argv: list[str] | None = None) -> int:
         specs = [replace(s, recipe=replace(s.recipe, epochs=args.epochs)) for s in specs]
     jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
     started = time.perf_counter()
-    try:
-        print("Reading the IMDB reviews...", flush=True)
-        imdb = load_imdb(args.data)
-    except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if jobs > 1:
-        from training.parallel import train_in_parallel
+    keys = list(dict.fromkeys(corpus_key(spec) for spec in specs))
+    print("Reading the IMDB reviews...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="simplernn-zoo-") as spare:
+        try:
+            files = read_corpora(args.data, keys, args.limit, Path(spare) if args.no_cache else args.cache,
+                                 Path(spare), in_background=jobs == 1)
+        except DataError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        corpora = {key: Corpus.read(path) for key, path in files.items()}
+        if args.timings:
+            write_json(args.timings, {"prepare_s": round(time.perf_counter() - started, 3)})
+        if jobs > 1:
+            from training.parallel import train_in_parallel
 
-        return train_in_parallel(specs, imdb, args, jobs, started)
+            return train_in_parallel(specs, corpora, files, args, jobs, started)
+        return train_here(specs, corpora, args, started)
+
+
+def read_corpora(data: str | None, keys: list[tuple[int, float]], limit: int | None, cache: Path, spare: Path, *,
+                 in_background: bool) -> dict[tuple[int, float], Path]:
+    """``training.corpus.corpus_files``; ``in_background``, in another process while this one
+    imports TensorFlow (``training.fit``): seconds each, side by side on two cores.
+
+    Raises:
+        DataError: the data cannot be read, or the process reading it died.
+    """
+    if not in_background:
+        return corpus_files(data, keys, limit, cache, spare)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reading = pool.submit(corpus_files, data, keys, limit, cache, spare)
+        import training.fit  # noqa: F401  (TensorFlow's import, meanwhile)
+
+        try:
+            return reading.result()
+        except BrokenProcessPool as error:
+            raise DataError(f"the process reading the reviews ended unexpectedly ({error})") from error
+
+
+def train_here(specs: list[VariantSpec], corpora: dict[tuple, Corpus], args: argparse.Namespace, started: float) -> int:
+    """Train ``specs`` one after the other in this process; returns the exit status."""
+    from training.checkpoint import CheckpointError
+    from training.fit import train_variant
 
     use_threads(args.threads)
-    corpora = corpora_for(specs, imdb, args.limit, None if args.no_cache else args.cache)
-    if args.timings:
-        write_json(args.timings, {"prepare_s": round(time.perf_counter() - started, 3)})
     for corpus in corpora.values():
         print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test reviews; "
               f"vocabulary of {len(corpus.vocabulary)} ({_duration(time.perf_counter() - started)} to read and encode)",

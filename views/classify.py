@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import altair as alt
 import pandas as pd

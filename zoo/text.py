@@ -20,6 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,11 @@ class Vocabulary:
     @classmethod
     def learn(cls, texts: Iterable[str], num_words: int) -> Vocabulary:
         """Learn the ``num_words - 2`` most frequent words of ``texts`` (ties broken alphabetically)."""
-        counts = Counter(word for text in texts for word in tokenize(text))
+        return cls.from_counts(Counter(chain.from_iterable(map(tokenize, texts))), num_words)
+
+    @classmethod
+    def from_counts(cls, counts: Counter, num_words: int) -> Vocabulary:
+        """``learn`` from the words' counts (``training.corpus`` counts in several processes)."""
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls((PAD_TOKEN, OOV_TOKEN, *(w for w, _ in ranked[: num_words - 2])))
 
