@@ -47,13 +47,17 @@ def form_first_then_a_link(app_url: str, text: str, expected: dict[str, float]) 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 2000})
         page.goto(app_url)
-        review = page.get_by_label("Your review")
-        expect(review).to_be_visible(timeout=90_000)
-        # On a fresh server TensorFlow is still being imported: the form and the examples are there already.
-        answers = page.get_by_text(f"of {len(TINY_VARIANTS)} variants say positive")
-        assert not answers.is_visible()
-        expect(page.get_by_text("One word", exact=True)).to_be_visible()
-        expect(answers).to_be_visible(timeout=90_000)
+        # On a fresh server the models are still loading: the form and the examples are drawn
+        # before any answer. Checked at every animation frame, in one evaluation of the page (the
+        # tiny zoo's models load in under a second, so two separate checks could straddle them).
+        answered = f"of {len(TINY_VARIANTS)} variants say positive"
+        page.wait_for_function(
+            """(answered) => {
+                const box = document.querySelector('[data-testid="stTextArea"] textarea');
+                const main = document.querySelector('[data-testid="stMain"]');
+                return !!box && !!main && main.innerText.includes('One word') && !main.innerText.includes(answered);
+            }""", arg=answered, polling="raf", timeout=90_000)
+        expect(page.get_by_text(answered)).to_be_visible(timeout=90_000)
 
         page.goto(f"{app_url}/?text={quote(text)}&variants={TINY_VARIANTS[1]}")
         expect(page.get_by_label("Your review")).to_have_value(text, timeout=90_000)
