@@ -352,6 +352,20 @@ def test_the_reading_chart_is_labelled_with_the_words_and_integer_positions(monk
     assert ticks[0] == "the·1" and ticks[1] == "dull·20" and 5 <= len(ticks) <= 13
 
 
+def test_an_example_pick_fills_the_box_and_a_typed_review_clears_the_pick(monkeypatch, tiny_zoo_path):
+    from zoo.examples import DEFAULT_EXAMPLE, EXAMPLES
+
+    at = open_app(monkeypatch, tiny_zoo_path)
+    assert at.button_group[0].value == DEFAULT_EXAMPLE  # the default text's pill is shown as picked
+    at.button_group[0].set_value("Clearly negative")
+    at.run()
+    assert review_box(at).value == EXAMPLES["Clearly negative"] and at.button_group[0].value == "Clearly negative"
+    classify(at, "My own words about a film.")
+    assert at.button_group[0].value is None and review_box(at).value == "My own words about a film."
+    classify(at, EXAMPLES["Clearly negative"])  # an example typed in full is that example
+    assert at.button_group[0].value == "Clearly negative"
+
+
 def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkeypatch, tiny_zoo_path):
     """Typing a review and pressing Classify sends two reruns: the box's edit, then the click,
     sent before the first answered, so with the example pill as the browser still draws it
