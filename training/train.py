@@ -29,7 +29,7 @@ from training.corpus import Corpus, corpus_files, default_cache_dir
 from zoo import catalog
 from zoo.artifact import DiskFullError, read_manifest, write_json
 from zoo.catalog import VariantSpec
-from zoo.imdb import DataError
+from zoo.imdb import IMDB_ENV, DataError, resolve_path
 
 DEFAULT_SEED = 1337
 #: Where trained variants go unless ``--out`` says otherwise: a working folder git ignores.
@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Reading the IMDB reviews...", flush=True)
     with tempfile.TemporaryDirectory(prefix="simplernn-zoo-") as spare:
         try:
+            if args.data or os.environ.get(IMDB_ENV):
+                resolve_path(args.data)  # a wrong path is told at once, before TensorFlow's import
             files = read_corpora(args.data, keys, args.limit, Path(spare) if args.no_cache else args.cache,
                                  Path(spare), in_background=jobs == 1)
         except DataError as error:
