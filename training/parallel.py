@@ -37,12 +37,10 @@ def train_in_parallel(specs: list[VariantSpec], corpora: dict[tuple, Corpus], fi
                       args: argparse.Namespace, jobs: int, started: float) -> int:
     """Train ``specs`` in ``jobs`` worker processes, each reading its corpus from ``files``
     (``training.corpus.corpus_files``); returns the exit status (1 if any failed)."""
-    from training.train import _duration, corpus_key
+    from training.train import corpus_key, read_line
 
     for corpus in corpora.values():
-        print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test "
-              f"reviews; vocabulary of {len(corpus.vocabulary)} "
-              f"({_duration(time.perf_counter() - started)} to read and encode)", flush=True)
+        print(read_line(corpus, started), flush=True)
     order = sorted(specs, key=estimated_cost, reverse=True)
     print(f"Training {len(order)} variant(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
           flush=True)

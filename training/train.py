@@ -54,6 +54,12 @@ def use_threads(threads: int | None) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+def read_line(corpus: Corpus, started: float) -> str:
+    """What the command says once the reviews are read."""
+    return (f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test reviews; "
+            f"vocabulary of {len(corpus.vocabulary)} ({_duration(time.perf_counter() - started)} to read and encode)")
+
+
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -159,9 +165,7 @@ def train_here(specs: list[VariantSpec], corpora: dict[tuple, Corpus], args: arg
 
     use_threads(args.threads)
     for corpus in corpora.values():
-        print(f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test reviews; "
-              f"vocabulary of {len(corpus.vocabulary)} ({_duration(time.perf_counter() - started)} to read and encode)",
-              flush=True)
+        print(read_line(corpus, started), flush=True)
     for number, spec in enumerate(specs, 1):
         elapsed = time.perf_counter() - started
         left = ", ".join(s.id for s in specs[number:]) or "nothing"
