@@ -296,3 +296,15 @@ def test_a_save_that_finds_the_disk_full_keeps_the_checkpoint_and_resume_only_sa
         assert len(Artifact.read(folder).history["loss"]) == 2
         Artifact.read(folder).verify()
         assert not work.exists()
+
+
+def test_ctrl_c_says_what_is_kept_and_how_to_go_on_without_a_traceback(monkeypatch, capsys):
+    import training.train as train
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "run", interrupted)
+    assert train.main(["--variant", "simplernn-1x32-len100"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted." in err and "--resume" in err and "Traceback" not in err

@@ -129,7 +129,16 @@ def _summary(specs: list[VariantSpec], results: dict[str, tuple], started: float
 
 
 def worker_main(todo, events, options: dict) -> None:
-    """A worker process: train the variants it takes from ``todo`` until it takes ``None``."""
+    """A worker process: train the variants it takes from ``todo`` until it takes ``None``.
+
+    Ctrl+C reaches it too: it then stops quietly, and the parent says what is kept."""
+    try:
+        _work(todo, events, options)
+    except KeyboardInterrupt:
+        pass
+
+
+def _work(todo, events, options: dict) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 

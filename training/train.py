@@ -109,6 +109,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted. {INTERRUPTED_HINT}", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    """The command, on parsed arguments; returns the exit status."""
     specs = list(catalog.CATALOG) if args.all else [catalog.get(i) for i in args.variant]
     if args.skip_existing:
         done = set(read_manifest(args.out))
@@ -185,6 +194,8 @@ def train_here(specs: list[VariantSpec], corpora: dict[tuple, Corpus], args: arg
     return 0
 
 
+INTERRUPTED_HINT = ("The variants already written are kept, and each unfinished one keeps its last completed epoch in its "
+                    "work folder: the same command with --resume continues from there.")
 RESUME_HINT = ("The last checkpoint is kept: once there is space, the same command with --resume continues from it "
                "instead of starting over.")
 
