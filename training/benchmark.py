@@ -39,7 +39,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from training.train import DEFAULT_SEED
@@ -51,7 +50,26 @@ DEFAULT_EPOCHS = 10
 
 def seed_code_run(variant_id: str, *, data: str | None, epochs: int, seed: int, out: Path,
                   limit: int | None = None) -> dict:
-    """The seed's code on the zoo's data, whole: returns its phases' seconds and accuracies."""
+    """The seed's code on the zoo's data, whole: returns its phases' seconds and accuracies.
+
+    Keras (and TensorFlow) is imported here, not by this module: ``Corpus.prepare`` encodes in
+    spawned processes, which import the main module again.
+    """
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Records the wall time of every epoch, its validation included."""
+
+        def __init__(self):
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(round(time.perf_counter() - self.started, 3))
+
     started = time.perf_counter()
     from training.corpus import Corpus
     from training.model import build_model
@@ -81,20 +99,6 @@ def seed_code_run(variant_id: str, *, data: str | None, epochs: int, seed: int, 
         "val_accuracy": [round(float(a), 5) for a in history.history["val_accuracy"]],
         "test_accuracy": round(float(test_accuracy), 5),
     }
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall time of every epoch, its validation included."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(round(time.perf_counter() - self.started, 3))
 
 
 def _load() -> list[float] | None:
