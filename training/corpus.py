@@ -97,7 +97,7 @@ class Corpus:
         parts = {"train": train, "validation": validation, "test": test}
         if short:
             parts |= short_texts(test)
-        numbered = _number_words({name: reviews.texts for name, reviews in parts.items()})
+        numbered = _numbered_chunks({name: reviews.texts for name, reviews in parts.items()})
         counts: Counter = Counter()
         for words, ids, _ in numbered["train"]:
             counts.update(dict(zip(words, np.bincount(ids, minlength=len(words)).tolist())))
@@ -200,7 +200,7 @@ def number_words(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     return list(numbers), np.array(flat, dtype=np.int64), np.array(lengths, dtype=np.int64)
 
 
-def _number_words(texts: dict[str, list[str]]) -> dict[str, list[tuple[list[str], np.ndarray, np.ndarray]]]:
+def _numbered_chunks(texts: dict[str, list[str]]) -> dict[str, list[tuple[list[str], np.ndarray, np.ndarray]]]:
     """``number_words`` over each list of ``texts`` in chunks, in processes side by side when there
     are many (results in the chunks' order)."""
     chunks = {name: [list(t[i : i + CHUNK_TEXTS]) for i in range(0, len(t), CHUNK_TEXTS)] or [[]]

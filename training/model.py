@@ -182,7 +182,8 @@ def simple_rnn_stack(inputs, states, *, kernels, recurrent_kernels, biases, star
     weight's gradient over the whole buffer; here the forward loop keeps only each cell's
     outputs, and the backward loop walks the steps back once, carrying the state gradients and
     adding each weight's gradient only for the steps read (the steps before ``start`` cost
-    nothing). The numbers are those of autodiff up to float rounding (``tests/test_training``).
+    nothing). The numbers are those of autodiff up to float rounding
+    (``tests/test_benchmark.py``, the gradient test).
 
     Args:
         inputs: ``(steps, batch, units)``: the first cell's ``x @ kernel + bias`` at every step.
