@@ -7,13 +7,16 @@ RUN useradd --create-home --uid 1000 user
 ENV HOME=/home/user \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /home/user/app
+# The app lives outside HOME and belongs to root: uid 1000 can read and run it, not change, move or add to it.
+WORKDIR /app
 
 # What the app needs, pinned (not the dev requirements), in a layer of its own: a code change does not reinstall it.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY --chown=user . .
+COPY . .
+RUN chmod -R a-w,a+rX /app
+# From here on the Space's user: the only place it writes is its HOME (the Hugging Face cache below).
 USER user
 
 # The zoo to serve: the Space variable ZOO_SOURCE, which Docker Spaces pass to the build as a build argument.
@@ -27,9 +30,8 @@ RUN --mount=type=secret,id=HF_TOKEN,mode=0444,required=false \
     HF_TOKEN="$(cat /run/secrets/HF_TOKEN 2>/dev/null || true)" python -m zoo verify --zoo "$ZOO_SOURCE"
 
 # From here on nothing is downloaded: the app serves the zoo cached above, whether the Hub answers or not.
-# Public mode: visitors cannot change the zoo, clear the caches or read server paths.
+# The app is public by default (no ZOO_ADMIN here): visitors cannot change the zoo, clear the caches or read server paths.
 ENV HF_HUB_OFFLINE=1 \
-    ZOO_PUBLIC=1 \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
     STREAMLIT_SERVER_PORT=7860
 EXPOSE 7860
