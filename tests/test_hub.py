@@ -581,8 +581,8 @@ def test_a_variant_listed_but_missing_from_the_repo_is_a_broken_entry(tiny_zoo_p
 
     errors = {entry.id: entry.error for entry in zoo.entries()}
     assert errors[TINY_VARIANTS[0]] is None
-    assert errors[TINY_VARIANTS[1]].startswith(f"variant folder {zoo.path / TINY_VARIANTS[1]} is missing: zoo.json "
-                                               f"lists it but hf://{OWNER_REPO} has none of its files at commit")
+    assert errors[TINY_VARIANTS[1]].startswith(f"{TINY_VARIANTS[1]}: its folder is missing ({zoo.path / TINY_VARIANTS[1]}): "
+                                               f"zoo.json lists it but hf://{OWNER_REPO} has none of its files at commit")
 
 
 def test_a_variant_never_cached_while_offline_is_unreachable_and_the_bundled_zoo_stands_in(

@@ -18,6 +18,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ MANIFEST_FILE = "zoo.json"
 #: Files whose sha256 the metadata records; the card and metadata are derived from them.
 CHECKED_FILES = (MODEL_FILE, VOCABULARY_FILE, HISTORY_FILE)
 VARIANT_FILES = (*CHECKED_FILES, METADATA_FILE, CARD_FILE)
+
+#: What a variant id, and any name a zoo gives, may be: lower-case letters, digits, ".", "_" and
+#: "-", starting with a letter or a digit, and never ".." (see ``check_name``).
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 #: The per-epoch history an artifact records, in the seed's ``history.history`` names
 #: plus the wall-clock seconds of each epoch.
@@ -69,6 +74,20 @@ class DiskFullError(OSError):
 
 #: The errors a write gets when the file system (or the user's quota) has no room left.
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def check_name(name: object, what: str) -> str:
+    """``name`` if it is a safe name (``SAFE_NAME``, no ".."): one that can only name an entry of
+    its own folder, and is no glob pattern. A zoo's names become path parts and download patterns.
+
+    Raises:
+        ArtifactError: it is not, in one line that says what was refused.
+    """
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name) or ".." in name:
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+        raise ArtifactError(f"{what} {shown} is refused: a name must be lower-case letters, digits, '.', '_' "
+                            "or '-', without '..' or a path separator")
+    return name
 
 
 def sha256(path: Path) -> str:
@@ -114,12 +133,12 @@ class Artifact:
                 key a reader needs or holds a value of the wrong type (the message names it).
         """
         if not path.is_dir():
-            raise ArtifactError(f"variant folder {path} is missing")
+            raise ArtifactError(f"{path.name}: its folder is missing ({path})")
         missing = [name for name in VARIANT_FILES if not (path / name).is_file()]
         if missing:
             raise ArtifactError(f"{path.name}: missing {', '.join(missing)}")
-        metadata = _read_json(path / METADATA_FILE)
-        history = _read_json(path / HISTORY_FILE)
+        metadata = _read_json(path / METADATA_FILE, f"{path.name}: ")
+        history = _read_json(path / HISTORY_FILE, f"{path.name}: ")
         if metadata.get("format") != FORMAT_VERSION:
             raise ArtifactError(f"{path.name}: artifact format {metadata.get('format')!r}, expected {FORMAT_VERSION}")
         if not isinstance(history, dict) or not all(isinstance(history.get(key), list) for key in HISTORY_KEYS):
@@ -143,7 +162,8 @@ class Artifact:
         unrecorded = [name for name in CHECKED_FILES if name not in recorded]
         if unrecorded:
             raise ArtifactError(f"{self.id}: {METADATA_FILE} records no checksum for {', '.join(unrecorded)}")
-        for name, expected in recorded.items():
+        # Only the files the format defines are read, whatever else the metadata names.
+        for name, expected in ((name, recorded[name]) for name in CHECKED_FILES):
             try:
                 actual = sha256(self.path / name)
             except OSError as error:
@@ -262,6 +282,13 @@ def metadata_problem(metadata: dict) -> str | None:
             return f"data.{name} is {metadata['data'].get(name)!r}, not {kind.__name__}"
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.get("files", {}).items()):
         return "files is not a map of file names to sha256 sums"
+    foreign = [name for name in metadata.get("files", {}) if name not in CHECKED_FILES]
+    if foreign:
+        return f"files names {foreign[0][:60]!r}, which is not a file of the artifact format"
+    try:
+        check_name(metadata["id"], "id")
+    except ArtifactError as error:
+        return str(error)
     try:
         VariantSpec.from_dict(metadata["spec"])
     except (ValueError, TypeError) as error:
@@ -287,11 +314,11 @@ def _version(package: str) -> str | None:
     return None
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path, prefix: str = "") -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(f"{path.parent.name}: {path.name} is unreadable: {error}") from error
+        raise ArtifactError(f"{prefix}{path.name} is unreadable: {error}") from error
 
 
 def write_json(path: Path, data: dict | list) -> None:
@@ -417,7 +444,9 @@ def read_manifest(zoo_dir: Path) -> list[str]:
     manifest = _read_json(path)
     variants = manifest.get("variants") if isinstance(manifest, dict) else None
     if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
-        raise ArtifactError(f"{zoo_dir.name}: {MANIFEST_FILE} has no list of variant ids under \"variants\"")
+        raise ArtifactError(f"{MANIFEST_FILE} has no list of variant ids under \"variants\"")
+    for variant_id in variants:
+        check_name(variant_id, f"{MANIFEST_FILE}: the variant id")
     return variants
 
 
