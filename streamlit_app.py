@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import os
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -26,64 +25,43 @@ from views.architecture import architecture_section
 from views.capabilities import capabilities_section
 from views.classify import classify_section
 from views.loading import models_warming, open_zoo, variant_table
+from views.messages import shown, variant_problem
 from views.training import training_section
 from views.zoo_table import zoo_section
-from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
-from zoo.store import HUB_SCHEME, ZOO_SOURCE_ENV, default_source
+from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
+from zoo.store import ZOO_SOURCE_ENV, default_source
 
 st.set_page_config(page_title="SimpleRNN Zoo", page_icon="🦎", layout="wide")
 
 
-def configured_source() -> str:
-    """``$ZOO_SOURCE``, else the ``ZOO_SOURCE`` secret, else the bundled zoo."""
-    if os.environ.get(ZOO_SOURCE_ENV):
-        return os.environ[ZOO_SOURCE_ENV]
+def setting(name: str) -> str | None:
+    """The deployment's setting ``name``: ``$name``, else the Streamlit secret ``name``, else None."""
+    if os.environ.get(name):
+        return os.environ[name]
     try:
-        return st.secrets.get(ZOO_SOURCE_ENV) or default_source()
-    except StreamlitSecretNotFoundError:
-        return default_source()
-
-
-def is_public() -> bool:
-    """Public mode (``zoo.deployment``): ``$ZOO_PUBLIC``, else the ``ZOO_PUBLIC`` secret."""
-    if PUBLIC_ENV in os.environ:
-        return public_mode()
-    try:
-        return public_mode({PUBLIC_ENV: str(st.secrets.get(PUBLIC_ENV, ""))})
-    except StreamlitSecretNotFoundError:
-        return False
-
-
-def shown_origin(z: zoo.Zoo, public: bool) -> dict:
-    """Where the zoo comes from, as the page shows it: in public mode, without server paths."""
-    return public_origin(z.origin) if public else dict(z.origin)
-
-
-def for_visitors(message: str, source: str, public: bool) -> str:
-    """A message as the page shows it: in public mode, with the server's paths masked."""
-    if not public:
-        return message
-    from huggingface_hub import constants
-
-    paths = [Path(__file__).resolve().parent, Path.home(), constants.HF_HUB_CACHE, constants.HF_HOME]
-    if not source.startswith(HUB_SCHEME):
-        paths += [source, Path(source).expanduser().resolve()]
-    return without_paths(message, paths)
+        value = st.secrets.get(name)
+    except StreamlitSecretNotFoundError:  # no secrets file: a plain local run
+        return None
+    return None if value is None else str(value)
 
 
 # ---------------------------------------------------------------- sidebar: which zoo
 
+# Public unless the operator asked for operator mode (``zoo.deployment``). The zoo is the
+# deployment's (``$ZOO_SOURCE`` or its secret, else the bundled zoo), never a visitor's.
+operator = operator_mode(setting(ADMIN_ENV))
+# An uncaught exception shows Streamlit's generic message to the public; the operator gets the traceback.
+st.set_option("client.showErrorDetails", "full" if operator else "none")
 with st.sidebar:
     st.header("The zoo")
-    public = is_public()
-    if public:
-        # Visitors of a public deployment get the zoo it was configured with: no source box, no reload.
-        source = configured_source()
+    source = setting(ZOO_SOURCE_ENV) or default_source()
+    if not operator:
         st.caption("This demo serves one zoo, chosen when it was deployed.")
     else:
         source = st.text_input(
-            "Zoo source", value=configured_source(),
-            help="A zoo folder on this machine, or `hf://OWNER/NAME[@REVISION]` on the Hugging Face Hub.",
+            "Zoo source", value=source,
+            help="A zoo folder on this machine, or `hf://OWNER/NAME[@REVISION]` on the Hugging Face Hub. "
+                 f"Shown because {ADMIN_ENV}=1 (operator mode).",
         )
         if st.button("Reload the zoo", help="Read the zoo again, e.g. after new variants were trained."):
             gc.unfreeze()  # the old zoo's models can be collected once the caches let go of them
@@ -93,16 +71,17 @@ with st.sidebar:
     try:
         z, notice = open_zoo(source)
     except zoo.ZooError as error:
-        st.error(f"Cannot open this zoo: {for_visitors(str(error), source, public)}")
+        st.error(f"Cannot open this zoo: {shown(error, context=f'opening {source}')}")
         st.stop()
     if notice:
-        st.warning(for_visitors(notice, source, public))
+        st.warning(shown(notice))
     table = variant_table(source)
     readable = table.loc[table["error"].isna(), "id"].tolist() if len(table) else []
     # As early as possible: TensorFlow's import alone takes seconds, and the page does not wait for it.
     warming = models_warming(source, tuple(readable), z)
     st.caption("Where it comes from")
-    st.table(pd.DataFrame({"": {key: str(value) for key, value in shown_origin(z, public).items()}}), hide_header=True)
+    origin = z.origin if operator else public_origin(z.origin)
+    st.table(pd.DataFrame({"": {key: str(value) for key, value in origin.items()}}), hide_header=True)
 
 # ---------------------------------------------------------------- title
 
@@ -113,12 +92,12 @@ st.markdown(
     "recurrent cell (SimpleRNN, LSTM, GRU), their depth, and how many words they read (`maxlen`)."
 )
 if not len(table):
-    st.info("This zoo has no variants yet." + ("" if public else
+    st.info("This zoo has no variants yet." + ("" if not operator else
             " Train some with `python -m training.train`, then press *Reload the zoo*."))
     st.stop()
 
 for row in table[table["error"].notna()].itertuples():  # news for every tab
-    st.error(f"Variant {row.id} is broken: {for_visitors(row.error, source, public)}")
+    st.error(f"Variant {row.id} is broken: {variant_problem(row.id, row.error)}")
 
 # Bound to the URL (``?tab=``): a link opens its tab. Switching tabs reruns the page, which
 # draws only the open tab.

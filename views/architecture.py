@@ -9,6 +9,7 @@ from zoo.artifact import ArtifactError
 from zoo.seed import SEED_PARAMS, SEED_PARAMS_BEFORE_DENSE, SEED_SUMMARY, SEED_VARIANT
 
 from .loading import architecture
+from .messages import variant_problem
 
 
 def summary_table(summary: pd.DataFrame) -> None:
@@ -31,7 +32,8 @@ def architecture_section(source: str, table: pd.DataFrame, readable_ids: list[st
     try:
         summary = architecture(source, layers_id)
     except ArtifactError as error:
-        st.error(f"Variant {layers_id} could not be loaded: {error}")
+        st.error(f"Variant {layers_id} could not be loaded: "
+                 f"{variant_problem(layers_id, error)}")
         return
     total = int(summary["Param #"].sum())
     spec = sound.loc[layers_id]

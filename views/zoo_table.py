@@ -7,9 +7,12 @@ import re
 
 import pandas as pd
 import streamlit as st
+import yaml
 
 import zoo
 from zoo.card import read_card
+
+from .messages import shown, variant_problem
 
 #: The table's columns, most telling first: on a phone the first few are what shows.
 COLUMNS = {
@@ -45,6 +48,8 @@ def varying_columns(table: pd.DataFrame) -> list[str]:
 
 def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> None:
     st.header("The zoo")
+    table = table.assign(error=[None if pd.isna(error) else variant_problem(vid, error)
+                                for vid, error in zip(table["id"], table["error"])])
     varying = varying_columns(table)
     same = [c for c in COLUMNS if c in table and c not in varying and table[c].notna().any()]
     st.caption(
@@ -61,7 +66,11 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
     if readable_ids:
         card_id = st.selectbox("Model card of", readable_ids, key="card_variant")
         artifact = z.artifact(card_id)
-        card_header, card_body = read_card(artifact.path)
+        try:
+            card_header, card_body = read_card(artifact.path)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            st.error(f"The model card of {card_id} cannot be read: {shown(error, context=card_id)}")
+            return
         card_column, provenance_column = st.columns([3, 2])
         with card_column, st.container(border=True):
             st.markdown(smaller_headings(card_body))
