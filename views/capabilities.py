@@ -15,15 +15,16 @@ import streamlit as st
 
 import zoo
 from zoo.artifact import ArtifactError
-from zoo.cli import refusal
 from zoo.examples import DEFAULT_EXAMPLE, EXAMPLES
 from zoo.explain import clip, hidden_states, word_importance, words_seen
+from zoo.notices import refusal
 from zoo.probes import ORDERS, SPAN_SHARE, TESTS, fresh_probes, run_probes, span_text
-from zoo.text import MAX_TEXT_CHARS
 
 from .colors import HEAT, NEGATIVE, POSITIVE
 from .loading import Warming, wait_for_models
+from .messages import shown, variant_problem
 from .widgets import preferred
+from .work import HEAVY, heavy_work
 
 #: At most this many variants side by side in "Which words matter".
 MAX_COMPARED = 3
@@ -45,13 +46,15 @@ def probe_results(source: str, _z: zoo.Zoo) -> tuple[dict, bool]:
     stored = fresh_probes(_z)
     if stored is not None:
         return stored, True
-    return run_probes(_z), False
+    with HEAVY.turn():
+        return run_probes(_z), False
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def importance_frame(source: str, variant_id: str, text: str, _z: zoo.Zoo) -> pd.DataFrame:
     """One row per word the variant reads: its position, the word, and ΔP(positive) without it."""
-    result = word_importance(_z, variant_id, text)
+    with HEAVY.turn():
+        result = word_importance(_z, variant_id, text)
     return pd.DataFrame({
         "variant": variant_id, "position": result.positions, "word": result.words, "delta": result.deltas,
         "p_positive": result.p_positive, "p_without": result.p_positive - result.deltas,
@@ -62,7 +65,8 @@ def importance_frame(source: str, variant_id: str, text: str, _z: zoo.Zoo) -> pd
 def states_frames(source: str, variant_id: str, text: str, _z: zoo.Zoo) -> dict[str, pd.DataFrame]:
     """For each recurrent state of the variant, one row per (word, unit), units ranked by their
     correlation with the output (rank 1: the most positively correlated)."""
-    states = hidden_states(_z, variant_id, text)
+    with HEAVY.turn():
+        states = hidden_states(_z, variant_id, text)
     frames = {}
     for name, values in states.states.items():
         correlations = states.correlations(name)
@@ -105,15 +109,17 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
         st.info("No variant of this zoo can be loaded, so there is nothing to probe.")
         return
     try:
-        results, stored = probe_results(source, z)
+        with heavy_work("running the probes"):
+            results, stored = probe_results(source, z)
     except ArtifactError as error:
-        st.error(f"The probes could not run: {error}")
+        st.error(f"The probes could not run: {shown(error, context='probes')}")
         return
     st.caption("From the zoo's `probes.json`." if stored else
                "Computed on this server (the zoo has no up-to-date `probes.json`), once per zoo.")
     variants = [vid for vid in readable if vid in results["variants"]]
     if not variants:
-        st.info("No variant of this zoo could be probed: " + "; ".join(results.get("errors", {}).values()))
+        st.info("No variant of this zoo could be probed: "
+                + "; ".join(shown(why, context="probes") for why in results.get("errors", {}).values()))
         return
 
     st.subheader("Memory span")
@@ -205,8 +211,6 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     st.caption("The text last submitted in the Classify tab" + ("" if submitted is not None
                else f" (none yet: the example *{FALLBACK_EXAMPLE}*)") + ":")
     st.text(shown)
-    if len(text) > MAX_TEXT_CHARS:
-        st.warning(f"Your text has {len(text):,} characters; only its last {MAX_TEXT_CHARS:,} are read.")
     text = clip(text)
     seen = words_seen(text, z.vocabulary(variants[0]))
     if seen.known_count == 0:
@@ -228,9 +232,10 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     frames = {}
     for vid in chosen:
         try:
-            frames[vid] = importance_frame(source, vid, text, z)
+            with heavy_work(f"the word importance of {vid}"):
+                frames[vid] = importance_frame(source, vid, text, z)
         except ArtifactError as error:
-            st.error(f"Variant {vid} could not answer: {error}")
+            st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
     if frames:
         largest = max(max(float(np.abs(f["delta"]).max()) if len(f) else 0.0, 0.05) for f in frames.values())
         scale = alt.Scale(domain=[-largest, 0, largest], range=IMPORTANCE_RANGE, clamp=True)
@@ -254,9 +259,10 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     vid = left.selectbox("Variant", variants, key="states_variant",
                          index=variants.index(preferred(variants, ["lstm-1x32-len500"], 1)[0]))
     try:
-        frames_by_state = states_frames(source, vid, text, z)
+        with heavy_work(f"the hidden states of {vid}"):
+            frames_by_state = states_frames(source, vid, text, z)
     except ArtifactError as error:
-        st.error(f"Variant {vid} could not be loaded: {error}")
+        st.error(f"Variant {vid} could not be loaded: {variant_problem(vid, error)}")
         return
     name = right.selectbox("Layer", list(frames_by_state), key=f"states_layer_{vid}",
                            format_func=lambda n: n.replace(" cell", ": cell state") if n.endswith("cell") else f"{n}: output")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
@@ -10,28 +11,34 @@ import streamlit as st
 
 import zoo
 from zoo.artifact import ArtifactError
-from zoo.cli import refusal
 from zoo.examples import DEFAULT_EXAMPLE, EXAMPLE_CAPTIONS, EXAMPLES
 from zoo.explain import clip, count_positive, words_seen
 from zoo.inference import THRESHOLD, label
-from zoo.text import MAX_TEXT_CHARS, tokenize
+from zoo.notices import SHORT_TEXT_WORDS, refusal, short_text_notice, short_text_score
+from zoo.text import tokenize
 
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
 from .loading import Warming, classify_with_every_variant, reading_frame, wait_for_models
+from .messages import shown, variant_problem
 from .widgets import chip_colors, preferred
 
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
 WORDS_SHOWN = 600
 #: Below this share of known words, the answer comes with a warning.
 FEW_KNOWN = 0.5
-#: A text of fewer words than this is "short": about a sentence or two, where the zoo measured
-#: its variants on the first and last sentence of every test review.
-SHORT_TEXT_WORDS = 30
+#: The most characters the review box takes (and a link may fill it with): any review fits, and
+#: no variant reads more than its last 500 words anyway.
+MAX_REVIEW_CHARS = 20_000
+#: The most characters the page's link gives the review, URL-encoded: longer addresses break in
+#: some browsers, chat apps and servers (about 2,000 characters is the usual safe bound).
+MAX_LINK_CHARS = 1_800
 #: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
 LABEL_EVERY_WORD = 40
 READING_HEIGHT = 340
 #: The URL's query parameter holding the review (a link a teacher can send).
 TEXT_PARAM = "text"
+#: The URL's query parameter of the variants followed in "Sentiment as it reads" (the multiselect's key).
+VARIANTS_PARAM = "variants"
 #: The verdict as words and a direction, never as colour alone.
 SAYS = {"positive": "positive ▶", "negative": "◀ negative"}
 
@@ -69,16 +76,32 @@ def example_named(text: str) -> str | None:
     return next((name for name, example in EXAMPLES.items() if example == text), None)
 
 
-def start_state() -> None:
+def start_state(readable_ids: list[str]) -> None:
     """The review box and the pills as the tab draws them: the text submitted last (on a first
     visit, the link's text, else the default example). Coming back from another tab, they are
     set again: Streamlit drops the state of widgets a run does not draw."""
     if "submitted" not in st.session_state:
         shared = st.query_params.get(TEXT_PARAM)
-        st.session_state.submitted = shared if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+        st.session_state.submitted = shared[:MAX_REVIEW_CHARS] if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+        st.session_state.link_notices = link_notices(shared or "", st.query_params.get_all(VARIANTS_PARAM), readable_ids)
     if widget_key("review") not in st.session_state:
         set_by_server("review", st.session_state.submitted)
         set_by_server("example", example_named(st.session_state.submitted))
+
+
+def link_notices(text: str, variant_ids: list[str], readable_ids: list[str]) -> list[str]:
+    """What a visitor's link asked for that the page does not give: a text longer than the box,
+    variants this zoo cannot show (Streamlit drops them from the choice without a word)."""
+    notices = []
+    if len(text) > MAX_REVIEW_CHARS:
+        notices.append(f"The link's text has {len(text):,} characters; the box takes the first {MAX_REVIEW_CHARS:,}, "
+                       "which is what the variants read here.")
+    unknown = [vid for vid in dict.fromkeys(variant_ids) if vid not in readable_ids]
+    if unknown:
+        names = ", ".join(f"`{vid[:60]}`" for vid in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        notices.append(f"The link asks to follow {names}, which this zoo cannot show: "
+                       f"{'it was' if len(unknown) == 1 else 'they were'} left out.")
+    return notices
 
 
 def use_example() -> None:
@@ -90,7 +113,8 @@ def use_example() -> None:
 
 
 def submit_review() -> None:
-    text = widget_value("review")
+    # The box's max_chars is the browser's; a message sent by other means is cut here too.
+    text = (widget_value("review") or "")[:MAX_REVIEW_CHARS]
     st.session_state.submitted = text
     if example_named(text) != widget_value("example"):
         set_by_server("example", example_named(text))
@@ -98,11 +122,32 @@ def submit_review() -> None:
 
 
 def share(text: str) -> None:
-    """Keep the classified text in the URL, so the page's link reopens it (the default needs none)."""
+    """Keep the classified text in the URL, so the page's link reopens it (the default needs none).
+
+    A text too long for a safe link is shared cut (``linked_text``), and the tab says so."""
+    st.session_state.link_notices = []  # the visitor's own text now: the link's notices are done
+    st.session_state.shared_cut = None
     if text == EXAMPLES[DEFAULT_EXAMPLE] or not text.strip():
         st.query_params.pop(TEXT_PARAM, None)
-    else:
-        st.query_params[TEXT_PARAM] = text
+        return
+    linked = linked_text(text)
+    st.query_params[TEXT_PARAM] = linked
+    if linked != text:
+        st.session_state.shared_cut = (len(linked), len(text))
+
+
+def linked_text(text: str, limit: int = MAX_LINK_CHARS) -> str:
+    """The longest beginning of ``text`` whose URL encoding has at most ``limit`` characters."""
+    if len(quote(text, safe="")) <= limit:
+        return text
+    low, high = 0, min(len(text), limit)
+    while low < high:  # the longest prefix that fits: a binary search on its length
+        middle = (low + high + 1) // 2
+        if len(quote(text[:middle], safe="")) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 
 @st.fragment
@@ -112,31 +157,36 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     st.header("Classify a review")
     st.caption(
         "Type or paste a movie review in English (or pick an example), then press **Classify** or Ctrl+Enter. "
-        "Every variant reads it and gives its probability that the review is positive."
+        "Every variant reads it and gives its probability that the review is positive. "
+        f"The box takes up to {MAX_REVIEW_CHARS:,} characters, more than any review needs: a longer paste is cut there."
     )
-    start_state()
+    start_state(readable_ids)
+    for notice in st.session_state.get("link_notices") or []:
+        st.info(notice)
     st.pills("Examples written for this demo", list(EXAMPLES), key=widget_key("example"), on_change=use_example)
     if widget_value("example"):
         st.caption(EXAMPLE_CAPTIONS[widget_value("example")])
     st.text_area("Your review", key=widget_key("review"), height=140, placeholder="What did you think of the film?",
-                 on_change=submit_review)
+                 max_chars=MAX_REVIEW_CHARS, on_change=submit_review)
     st.button("Classify", type="primary", on_click=submit_review, key="classify_button")
 
     text = st.session_state.submitted
+    if len(text) >= MAX_REVIEW_CHARS:
+        st.warning(f"Your text fills the box's {MAX_REVIEW_CHARS:,} characters: anything beyond was cut. The variants "
+                   f"read at most their last {max(table['maxlen'].dropna()):.0f} words of it anyway.")
+    if st.session_state.get("shared_cut"):
+        linked, whole = st.session_state.shared_cut
+        st.caption(f"The page's link carries the first {linked:,} of your {whole:,} characters: a longer address "
+                   "breaks in some browsers and chat apps.")
     why = refusal(text)
     if why:
-        reason = why.removesuffix(": nothing to classify")
-        st.info(f"Nothing to classify: {reason}. Type a review in the box above, or pick an example.")
+        st.info(f"Nothing to classify: {why}. Type a review in the box above, or pick an example.")
         return
-    if len(text) > MAX_TEXT_CHARS:
-        st.warning(
-            f"Your text has {len(text):,} characters; only its last {MAX_TEXT_CHARS:,} are read. "
-            f"Each variant reads only the last `maxlen` words of that anyway ({max(table['maxlen'].dropna()):.0f} at most)."
-        )
     text = clip(text)
     wait_for_models(warming)
     if warming.future.done() and warming.future.exception():
-        st.warning(f"The models could not be prepared in advance ({warming.future.exception()}); answers may be slow.")
+        st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
+                   "answers may be slow.")
     results = classify_with_every_variant(source, text)
     answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
     n_words = len(tokenize(text))
@@ -144,15 +194,15 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
 
     if answers:
         st.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive")
-    short = n_words < SHORT_TEXT_WORDS
-    if short and answers:
-        short_text_notice(n_words, sound.loc[list(answers)])
+    notice = short_text_notice(n_words, [z.artifact(vid) for vid in answers])
+    if notice:
+        st.warning("\n\n".join((f"**{notice.headline}** {notice.details[0]}", *notice.details[1:])), icon="✂️")
     known_words_caption(z, readable_ids, text)
     for vid, error in results.items():
         if isinstance(error, str):
-            st.error(f"Variant {vid} could not answer: {error}")
+            st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
 
-    rows = answer_rows(results, sound, n_words if short else None)
+    rows = answer_rows(results, z, sound, n_words if notice else None)
     chart_column, table_column = st.columns([3, 2])
     chart_column.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
     table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
@@ -160,27 +210,6 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)
-
-
-def short_text_notice(n_words: int, variants: pd.DataFrame) -> None:
-    """Say that short texts are where the zoo is weakest, with each variant's own measurement."""
-    measured = variants.dropna(subset=["first_sentence_accuracy"]) if "first_sentence_accuracy" in variants else variants[:0]
-    words = "one word" if n_words == 1 else f"{n_words} words"
-    longest = int(variants["maxlen"].max())
-    lines = [
-        f"**A short text: take these answers with a grain of salt.** Yours has {words}. Every text is padded at "
-        f"the front to the variant's `maxlen` with a padding token, and the variants learned from such rows: one "
-        f"that reads {longest} words goes through {longest - n_words} padding steps before your first word. "
-        "Stacks of SimpleRNN layers carry little through that many steps, and a sentence or two gives few clues."
-    ]
-    if len(measured):
-        first, whole = measured["first_sentence_accuracy"], measured["test_accuracy"]
-        lines.append(
-            f"The zoo measured it: on the first sentence of each test review, the variants were right "
-            f"{first.min():.0%} to {first.max():.0%} of the time (whole reviews: {whole.min():.0%} to {whole.max():.0%}). "
-            "Each variant's own score is in the table below (*right on short texts*: first / last sentence)."
-        )
-    st.warning("\n\n".join(lines), icon="✂️")
 
 
 def known_words_caption(z: zoo.Zoo, readable_ids: list[str], text: str) -> None:
@@ -208,7 +237,8 @@ def known_words_caption(z: zoo.Zoo, readable_ids: list[str], text: str) -> None:
         )
 
 
-def answer_rows(results: dict[str, float | str], sound: pd.DataFrame, short_words: int | None) -> pd.DataFrame:
+def answer_rows(results: dict[str, float | str], z: zoo.Zoo, sound: pd.DataFrame,
+                short_words: int | None) -> pd.DataFrame:
     """One row per variant: its probability, its verdict in words, and (for a short text) its
     measured short-text accuracy and the padding it reads first."""
     rows = []
@@ -216,9 +246,7 @@ def answer_rows(results: dict[str, float | str], sound: pd.DataFrame, short_word
         row = {"variant": vid, "P(positive)": p if isinstance(p, float) else None}
         row["says"] = SAYS[label(p)] if isinstance(p, float) else "error"
         if short_words is not None and vid in sound.index:
-            first = sound.loc[vid].get("first_sentence_accuracy")
-            last = sound.loc[vid].get("last_sentence_accuracy")
-            row["right on short texts"] = f"{first:.0%} / {last:.0%}" if pd.notna(first) and pd.notna(last) else "—"
+            row["right on short texts"] = short_text_score(z.artifact(vid)) or "—"
             row["padding read first"] = max(0, int(sound.loc[vid, "maxlen"]) - short_words)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -322,7 +350,7 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> No
         try:
             curves.append(reading_frame(source, vid, text))
         except ArtifactError as error:
-            st.error(f"Variant {vid} could not answer: {error}")
+            st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
     if curves:
         st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text)))),
                            width="stretch", height=READING_HEIGHT)

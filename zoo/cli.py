@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from .artifact import ArtifactError
 from .inference import label
+from .notices import not_text, refusal, short_text_notice, short_text_score
 from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+#: The commands that load models: TensorFlow is imported quietly before them (``zoo.quiet``).
+LOADS_MODELS = frozenset({"classify", "evaluate", "benchmark", "verify", "probe"})
 
 LIST_COLUMNS = (
     ("id", "variant", "{}"),
@@ -25,15 +29,6 @@ LIST_COLUMNS = (
     ("test_accuracy", "test acc", "{:.4f}"),
     ("seconds_per_epoch", "s/epoch", "{:.1f}"),
 )
-
-
-def refusal(text: str) -> str | None:
-    """Why a text cannot be classified, or None when it can."""
-    if not text.strip():
-        return "empty text: nothing to classify"
-    if not tokenize(text):
-        return "no words to read: the text has only punctuation, symbols or emoji"
-    return None
 
 
 def cmd_list(zoo: Zoo, args: argparse.Namespace) -> int:
@@ -70,10 +65,23 @@ def _print_table(table: list[list[str]]) -> None:
             print("  ".join(row))
 
 
+class NotTextError(ValueError):
+    """An input file is not text (an executable, an image): the message says why."""
+
+
 def read_lines(path: str) -> list[str]:
-    """One text per line, split on "\\n" only; undecodable bytes become U+FFFD."""
+    """One text per line, split on "\\n" only; undecodable bytes become U+FFFD.
+
+    Raises:
+        OSError: the file cannot be read.
+        NotTextError: the input as a whole is not text (NUL bytes, mostly undecodable bytes).
+    """
     data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
-    lines = data.decode("utf-8", errors="replace").split("\n")
+    text = data.decode("utf-8", errors="replace")
+    why = not_text(text)
+    if why:
+        raise NotTextError(why)
+    lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -98,6 +106,9 @@ def classify_lines(zoo: Zoo, texts: Sequence[str], variant_ids: Sequence[str] | 
         answer["words"] = len(words)
         if vocabulary is not None:
             answer["known_words"] = sum(w in vocabulary for w in words)
+        notice = short_text_notice(len(words), [zoo.artifact(vid) for vid in answer["predictions"]])
+        if notice:
+            answer["short_text_notice"] = notice.text()
         if len(texts[i]) > MAX_TEXT_CHARS:
             answer["truncated_to_chars"] = MAX_TEXT_CHARS
         if broken:
@@ -111,6 +122,9 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
         texts = read_lines(args.input) if args.input else list(args.text)
     except OSError as error:
         print(f"error: cannot read --input {args.input}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    except NotTextError as error:
+        print(f"error: --input {args.input}: {error}; nothing was classified", file=sys.stderr)
         return EXIT_USAGE
     if not texts:
         print("error: give texts to classify, or --input FILE", file=sys.stderr)
@@ -130,10 +144,16 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
             if "error" in answer:
                 print(f"  refused: {answer['error']}")
                 continue
+            if "short_text_notice" in answer:
+                print(textwrap.fill(answer["short_text_notice"], width=100, initial_indent="  note: ",
+                                    subsequent_indent="        "))
             for vid, p in answer["predictions"].items():
-                print(f"  {vid:<28} {p:.3f}  {label(p)}")
+                score = short_text_score(zoo.artifact(vid)) if "short_text_notice" in answer else None
+                print(f"  {vid:<28} {p:.3f}  {label(p):<8}" + (f"  right on short texts: {score}" if score else ""))
     for vid, why in broken.items():
         print(f"warning: variant {vid} is broken and was skipped: {why}", file=sys.stderr)
+    if all("error" in answer for answer in answers):
+        return EXIT_USAGE  # nothing was classified: every text was refused
     return EXIT_PARTIAL if broken else EXIT_OK
 
 
@@ -332,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
         "or probe what they can do.",
         epilog="SOURCE is a zoo folder or hf://OWNER/NAME[@REVISION] on the Hugging Face Hub "
         f"(default: $ZOO_SOURCE, else the bundled zoo). Exit status: 0 all good, "
-        f"{EXIT_PARTIAL} some variant is broken (the others still answered), {EXIT_USAGE} bad arguments or unreadable source.",
+        f"{EXIT_PARTIAL} some variant is broken (the others still answered), {EXIT_USAGE} bad arguments, unreadable "
+        "source, or nothing to classify (every text refused: empty, no words, or not text).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -401,6 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command in LOADS_MODELS:
+        from .quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     try:
         return COMMANDS[args.command](zoo, args)
     except BrokenPipeError:  # e.g. `python -m zoo list --json | head`
