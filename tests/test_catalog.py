@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import REPO
 from zoo import catalog
 from zoo.catalog import CATALOG, SEED_RECIPE, TUNED_RECIPE, Recipe, VariantSpec
 
@@ -119,3 +120,22 @@ def test_tuned_variant_masks_padding_without_extra_parameters(built):
 def test_models_read_any_sequence_length(built):
     # maxlen is applied by the text pipeline, as in the seed's summary (input shape (None, None)).
     assert all(tuple(model.inputs[0].shape) == (None, None) for model in built.values())
+
+
+def test_the_readme_and_the_model_cards_list_each_way_training_differs_from_the_tutorials_fit():
+    """Said once (``TRAINING_DIFFERENCES``), quoted by the README and printed in every card; the
+    README no longer calls the seed recipe "the tutorial's recipe exactly"."""
+    import json
+
+    from zoo.card import render_card
+    from zoo.catalog import SEED_RECIPE_CLAIM, TRAINING_DIFFERENCES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- training-differences:start -->\n")[1].split("<!-- training-differences:end -->")[0]
+    assert block.splitlines() == [f"- {difference}" for difference in TRAINING_DIFFERENCES]
+    assert "tutorial's recipe exactly" not in readme and SEED_RECIPE_CLAIM in readme
+    folder = REPO / "bundled_zoo" / "simplernn-1x32-len500"
+    card = render_card(json.loads((folder / "metadata.json").read_text()), json.loads((folder / "history.json").read_text()))
+    assert f"- Training: {SEED_RECIPE_CLAIM}; how it differs from the tutorial's `model.fit`:" in card
+    for difference in TRAINING_DIFFERENCES:
+        assert f"\n  - {difference}\n" in card

@@ -1,8 +1,9 @@
 """The variant catalog: every member of the zoo, declared once.
 
 A ``VariantSpec`` fully names a zoo member: its architecture (cell, depth, units, the
-embedding) and its training recipe. The seed recipe is the tutorial's exactly; the tuned
-recipe records each change from it.
+embedding) and its training recipe. The seed recipe has the tutorial's architecture and
+hyperparameters; how every variant's training still differs from the tutorial's
+``model.fit`` is ``TRAINING_DIFFERENCES``. The tuned recipe records each change from the seed's.
 """
 
 from __future__ import annotations
@@ -43,6 +44,24 @@ class Recipe:
 
 
 SEED_RECIPE = Recipe()
+
+#: What the seed recipe shares with the tutorial, in the words the README and the model cards use.
+SEED_RECIPE_CLAIM = "the tutorial's architecture and hyperparameters"
+#: How the training of every variant differs from the tutorial's ``model.fit``, one line each
+#: (see ``training/``): written once here, printed in the model cards and quoted by the README
+#: (``tests/test_catalog.py`` holds them equal).
+TRAINING_DIFFERENCES = (
+    "tokenizer and vocabulary: the zoo's own text pipeline (zoo.text) reads the raw reviews, and the "
+    "10,000 words are the most frequent in the training part, not Keras' pre-built IMDB word index",
+    "validation split: a seeded shuffle of the 25,000 training reviews holds out 20%, where "
+    "validation_split=0.2 holds out the last 20% of the arrays as given",
+    "batches of similar lengths: each epoch sorts the shuffled reviews by length within windows of "
+    "batches, then shuffles the batches (training.batches)",
+    "the fused kernel: a training model that runs the recurrent loop from each batch's first used column, "
+    "with SimpleRNN's backward pass written out, computing what the Keras layers compute (training.model)",
+    "restoring the best epoch: the weights of the best validation epoch are kept, where model.fit ends "
+    "with the last epoch's",
+)
 
 
 @dataclass(frozen=True)
