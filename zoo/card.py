@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from .artifact import CARD_FILE
-from .catalog import VariantSpec
+from .catalog import SEED_RECIPE_CLAIM, TRAINING_DIFFERENCES, VariantSpec
 
 DATASET = "stanfordnlp/imdb"
 TAGS = ("keras", "text-classification", "sentiment-analysis", "imdb", "rnn")
@@ -71,6 +71,9 @@ def render_card(metadata: dict, history: dict) -> str:
         f"{f', clipnorm {recipe.clipnorm}' if recipe.clipnorm else ''}), binary cross-entropy, batch {recipe.batch_size}, "
         f"up to {recipe.epochs} epochs, weights of the best validation epoch kept",
         *(f"  - {change}" for change in recipe.changes),
+        f"- Training: {SEED_RECIPE_CLAIM if recipe.name == 'seed' else 'the recipe above'}; how it differs from "
+        "the tutorial's `model.fit`:",
+        *(f"  - {difference}" for difference in TRAINING_DIFFERENCES),
         f"- Data: IMDB Large Movie Review Dataset; {metadata['data']['train_reviews']:,} training, "
         f"{metadata['data']['validation_reviews']:,} validation (seeded {int(recipe.validation_split * 100)}% of train/), "
         f"{metadata['data']['test_reviews']:,} test reviews (fingerprint `{metadata['data']['fingerprint']}`)",
