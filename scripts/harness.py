@@ -107,12 +107,13 @@ class AppServer:
         self.counters_path = Path(self._work.name) / "counters.json"
         self.script_times_path = Path(self._work.name) / "script_times.txt"
         self.log_path = Path(self._work.name) / "streamlit.log"
+        self.waits_path = Path(self._work.name) / "waits.txt"
         self.rss_samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
 
     def __enter__(self) -> AppServer:
         env = os.environ | {"ZOO_SOURCE": self.source, "ZOO_COUNTERS": str(self.counters_path),
-                            "ZOO_SCRIPT_TIMES": str(self.script_times_path),
+                            "ZOO_SCRIPT_TIMES": str(self.script_times_path), "ZOO_WAITS": str(self.waits_path),
                             "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2",
                             "ZOO_KEEP_KERAS_STATE": "1" if self.keep_keras_state else "0"}
         self._log = open(self.log_path, "wb")
@@ -170,6 +171,13 @@ class AppServer:
         """The server seconds of every script run so far (each page load or rerun), in order."""
         try:
             return [float(line) for line in self.script_times_path.read_text().split()]
+        except OSError:
+            return []
+
+    def waits(self) -> list[float]:
+        """How long each heavy job waited for its turn in the server's line (``views.work``), in seconds."""
+        try:
+            return [float(line) for line in self.waits_path.read_text().split()]
         except OSError:
             return []
 

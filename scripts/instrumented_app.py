@@ -16,6 +16,9 @@ The counts are written to ``$ZOO_COUNTERS`` (JSON) whenever they change. With
 visitor's page or rerun, from the first line of ``streamlit_app.py`` to its last, Streamlit's
 own cleanup after it included) is appended there, one number of seconds per line.
 
+With ``$ZOO_WAITS``, each heavy job's wait for its turn in the server's line
+(``views.work.HEAVY``) is appended there, in seconds, one per line.
+
 With ``ZOO_KEEP_KERAS_STATE=1`` (a measurement, not what the app does), Streamlit's
 per-rerun ``keras.backend.clear_session()`` is skipped: after every script run Streamlit
 clears Keras' global state, TensorFlow's kernel cache and runs a full garbage collection,
@@ -74,6 +77,19 @@ def _timed(run_script, path: Path):
     return wrapper
 
 
+class _Recorded(list):
+    """A list of waits that also appends each one to a file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def append(self, seconds: float) -> None:
+        super().append(seconds)
+        with _lock, self.path.open("a") as file:
+            file.write(f"{seconds:.4f}\n")
+
+
 def install() -> None:
     import keras
 
@@ -88,6 +104,10 @@ def install() -> None:
     if os.environ.get("ZOO_SCRIPT_TIMES"):
         script_runner.ScriptRunner._run_script = _timed(script_runner.ScriptRunner._run_script,
                                                         Path(os.environ["ZOO_SCRIPT_TIMES"]))
+    if os.environ.get("ZOO_WAITS"):
+        import views.work
+
+        views.work.HEAVY.waits = _Recorded(Path(os.environ["ZOO_WAITS"]))
     if os.environ.get("ZOO_KEEP_KERAS_STATE") == "1":
         script_runner._clean_problem_modules = lambda: None
 

@@ -1,7 +1,17 @@
-"""Many visitors at once: headless Chromium sessions against one ``streamlit run`` server.
+"""Many visitors at once: sessions against one ``streamlit run`` server, in public mode.
 
-    python scripts/load_sessions.py                     # 10 sessions on the bundled zoo
+    python scripts/load_sessions.py                     # 10 browser sessions on the bundled zoo
     python scripts/load_sessions.py --zoo /tmp/zoo --sessions 3 --texts 2
+    python scripts/load_sessions.py --client websocket --sessions 20 --explain   # docs/reliability.md
+
+With ``--client websocket`` each visitor is a Streamlit session driven over its WebSocket
+protocol (``scripts/visitor.py``): the server does the same work, and no browser draws the
+page on the server's cores (a real visitor's browser runs on the visitor's machine). With
+``--explain`` each visitor, after its first text, opens "What they can do" (word importance
+and hidden states of that text: the heavy work that waits in the server's line) and then
+classifies its other texts while the explanations queue; the page's word-importance
+P(positive) is checked against the CLI's too, and the summary gives the server's waits for a
+turn in that line (``views.work``) and the classify latencies while explanations were pending.
 
 Starts the app on a free localhost port, opens ``--sessions`` browser contexts at the same
 time (one Chromium, one context each: separate cookies, so separate Streamlit sessions),
@@ -15,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,6 +36,11 @@ from harness import (  # noqa: E402  (this folder is on sys.path when run as a s
     CHROMIUM, CHROMIUM_ARGS, MB, REVIEWS, AppServer, agrees, classify, expected_predictions, marker, open_app,
     open_compare_training, percentiles, script_parser, shown_results, shown_text, variant_ids,
 )
+from visitor import Visitor, text_state, trigger  # noqa: E402
+
+EXPLAIN_TAB = "What they can do"
+#: The notice the page shows while a visitor's explanation waits for the server's line (views.work).
+WAITING = "waits its turn"
 
 
 def session_texts(sessions: int, texts: int) -> list[list[tuple[str, str]]]:
@@ -63,6 +79,80 @@ async def visit(browser, url: str, session: int, texts: list[tuple[str, str]], e
     return report
 
 
+class Explaining:
+    """How many visitors are waiting for an explanation right now (shared by the coroutines)."""
+
+    def __init__(self) -> None:
+        self.now = 0
+
+
+def importance_numbers(texts: list[str]) -> dict[str, str]:
+    """Each explained variant's "P(positive) = 0.xxx" caption, keyed by the variant named above it."""
+    found, current = {}, None
+    for text in texts:
+        if text.startswith("**") and text.endswith("**"):
+            current = text.strip("*")
+        elif text.startswith("P(positive) = ") and current:
+            found[current] = text.removeprefix("P(positive) = ").split(";")[0]
+    return found
+
+
+async def ws_visit(url: str, session: int, texts: list[tuple[str, str]], expected: list[dict], variants: list[str],
+                   all_markers: set[str], timeout: float, explain: bool, explaining: Explaining) -> dict:
+    """One visitor over the WebSocket protocol: open the page, classify each text; with ``explain``,
+    open word importance after the first one, then come back and classify the others."""
+    report = {"session": session, "latencies": [], "latencies_while_explaining": [], "mismatches": [], "missing": [],
+              "leaks": [], "errors": [], "explain": [], "importance_checked": 0, "importance_mismatches": [],
+              "saw_waiting_notice": False}
+    try:
+        async with Visitor(url, timeout) as visitor:
+            page = await visitor.rerun()
+            report["page_load"] = page.seconds
+            for i, ((text, word), wanted) in enumerate(zip(texts, expected)):
+                area, button = page.widget("text_area", "Your review"), page.widget("button", "Classify")
+                pending = explaining.now
+                page = await visitor.rerun(states=[text_state(area.id, text), trigger(button.id)])
+                report["latencies"].append(page.seconds)
+                if pending:
+                    report["latencies_while_explaining"].append(page.seconds)
+                answers = next((t for t in page.tables() if "variant" in t and "P(positive)" in t), None)
+                shown = {} if answers is None else dict(zip(answers["variant"], answers["P(positive)"]))
+                for vid in variants:
+                    if vid not in shown or shown[vid] != shown[vid]:
+                        report["missing"].append(vid)
+                    elif abs(float(shown[vid]) - wanted[vid]) > 1e-5:  # the CLI prints 6 decimals
+                        report["mismatches"].append({"variant": vid, "shown": float(shown[vid]), "expected": wanted[vid]})
+                report["leaks"] += [f"page shows {other}" for other in all_markers - {word}
+                                    if any(other in t for t in page.texts())]
+                if explain and i == 0:
+                    (tabs,) = [proto for kind, proto in page.elements if kind == "tab_container"]
+                    explaining.now += 1
+                    try:
+                        page = await visitor.rerun(states=[text_state(tabs.id, EXPLAIN_TAB)])
+                    finally:
+                        explaining.now -= 1
+                    report["explain"].append(page.seconds)
+                    report["saw_waiting_notice"] = any(WAITING in t for t in page.texts())
+                    for vid, number in importance_numbers(page.texts()).items():
+                        report["importance_checked"] += 1
+                        if not agrees(number, wanted[vid]):
+                            report["importance_mismatches"].append({"variant": vid, "shown": number, "expected": wanted[vid]})
+                    page = await visitor.rerun(states=[text_state(tabs.id, "Classify")])
+    except Exception as error:  # a timeout or a crash of one session is a finding, not the end of the run
+        report["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+    return report
+
+
+async def run_websockets(url: str, plan: list[list[tuple[str, str]]], expected: list[list[dict]], variants: list[str],
+                         timeout: float, explain: bool) -> list[dict]:
+    all_markers = {word for texts in plan for _, word in texts}
+    explaining = Explaining()
+    return await asyncio.gather(*[
+        ws_visit(url, s, texts, expected[s], variants, all_markers, timeout, explain, explaining)
+        for s, texts in enumerate(plan)
+    ])
+
+
 async def run(url: str, plan: list[list[tuple[str, str]]], expected: list[list[dict]], variants: list[str],
               timeout_ms: float) -> list[dict]:
     from playwright.async_api import async_playwright
@@ -83,10 +173,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = script_parser(__doc__, timeout=600)
     parser.add_argument("--sessions", type=int, default=10, help="browser sessions at once (default: %(default)s)")
     parser.add_argument("--texts", type=int, default=3, help="texts each session classifies (default: %(default)s)")
+    parser.add_argument("--client", choices=("browser", "websocket"), default="browser",
+                        help="browser: a Chromium context per visitor; websocket: Streamlit's protocol without a browser "
+                             "(default: %(default)s)")
+    parser.add_argument("--explain", action="store_true",
+                        help="websocket only: each visitor also opens word importance after its first text")
     parser.add_argument("--keep-keras-state", action="store_true",
                         help="measurement only: skip Streamlit's per-rerun keras.backend.clear_session() "
                              "(see scripts/instrumented_app.py)")
     args = parser.parse_args(argv)
+    if args.explain and args.client != "websocket":
+        parser.error("--explain needs --client websocket")
 
     started = time.perf_counter()
     variants = variant_ids(args.zoo)
@@ -96,21 +193,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(variants)} variants, {args.sessions} sessions x {args.texts} texts; expected numbers from "
           "python -m zoo classify", flush=True)
 
+    load_before = os.getloadavg()
     with AppServer(args.zoo, keep_keras_state=args.keep_keras_state) as server:
         idle_rss = server.rss()
-        reports = asyncio.run(run(server.url, plan, expected, variants, args.timeout * 1000))
+        if args.client == "websocket":
+            reports = asyncio.run(run_websockets(server.url, plan, expected, variants, args.timeout, args.explain))
+        else:
+            reports = asyncio.run(run(server.url, plan, expected, variants, args.timeout * 1000))
         end_rss, peak_rss, counters = server.rss(), server.peak_rss(), server.counters()
-        script_times = server.script_times()
+        script_times, waits = server.script_times(), server.waits()
+    load_after = os.getloadavg()
 
     latencies = [t for r in reports for t in r["latencies"]]
+    problems = ("mismatches", "missing", "leaks", "errors", "importance_mismatches")
     for r in reports:
-        status = "ok" if not (r["mismatches"] or r["missing"] or r["leaks"] or r["errors"]) else "FAILED"
+        status = "ok" if not any(r.get(k) for k in problems) else "FAILED"
         print(f"session {r['session']:2d}: {status}; page {r.get('page_load', float('nan')):.1f}s, classify "
               + ", ".join(f"{t:.2f}s" for t in r["latencies"])
               + (f", compare training {r['compare_training']:.1f}s" if "compare_training" in r else "")
-              + "".join(f"\n    {k}: {r[k]}" for k in ("mismatches", "missing", "leaks", "errors") if r[k]))
+              + "".join(f", explain {t:.1f}s" for t in r.get("explain", []))
+              + (" (shown the waiting notice)" if r.get("saw_waiting_notice") else "")
+              + "".join(f"\n    {k}: {r[k]}" for k in problems if r.get(k)))
     summary = {
         "script": "load_sessions",
+        "client": args.client,
+        "explain": args.explain,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cores": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
         "zoo": args.zoo,
         "keep_keras_state": args.keep_keras_state,
         "variants": len(variants),
@@ -123,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         "cross_session_leaks": sum(len(r["leaks"]) for r in reports),
         "session_errors": sum(len(r["errors"]) for r in reports),
         "compare_training_opened": sum("compare_training" in r for r in reports),
+        "explanations_opened": sum(len(r.get("explain", [])) for r in reports),
+        "importance_numbers_checked": sum(r.get("importance_checked", 0) for r in reports),
+        "importance_mismatches": sum(len(r.get("importance_mismatches", [])) for r in reports),
+        "visitors_shown_waiting_notice": sum(bool(r.get("saw_waiting_notice")) for r in reports),
+        "explain_s": percentiles([t for r in reports for t in r.get("explain", [])]),
+        "heavy_work_wait_s": percentiles(waits),
+        "classify_latency_while_explaining_s": percentiles([t for r in reports for t in r.get("latencies_while_explaining", [])]),
         "first_page_load_s": percentiles([r["page_load"] for r in reports if "page_load" in r]),
         "classify_latency_s": percentiles(latencies),
         "compare_training_s": percentiles([r["compare_training"] for r in reports if "compare_training" in r]),
@@ -133,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.perf_counter() - started, 1),
     }
     summary["ok"] = (summary["mismatches"] == summary["missing_results"] == summary["cross_session_leaks"]
-                     == summary["session_errors"] == 0 and summary["compare_training_opened"] == args.sessions
-                     and summary["classifications"] == args.sessions * args.texts)
+                     == summary["session_errors"] == summary["importance_mismatches"] == 0
+                     and summary["classifications"] == args.sessions * args.texts
+                     and (args.client == "websocket" or summary["compare_training_opened"] == args.sessions)
+                     and (not args.explain or summary["explanations_opened"] == args.sessions))
     print(json.dumps(summary))
     return 0 if summary["ok"] else 1
 

@@ -16,7 +16,7 @@ Space's build and run do, reading the Dockerfile rather than retyping it:
 4. build: with a fresh HOME (so a fresh Hugging Face cache), the Dockerfile's ``RUN`` that fetches
    ``$ZOO_SOURCE`` runs with the ``ENV`` and ``ARG`` values in force at that point of the
    Dockerfile, the Space variables as build arguments, and the stand-in Hub as the endpoint;
-5. run: the Dockerfile's ``CMD`` with its final ``ENV`` (``HF_HUB_OFFLINE=1``, ``ZOO_PUBLIC=1``,
+5. run: the Dockerfile's ``CMD`` with its final ``ENV`` (``HF_HUB_OFFLINE=1``, no ``ZOO_ADMIN``,
    its address and port) and the Space variables, in an otherwise empty environment. The
    stand-in Hub keeps running and counts requests: the run must make none.
 
@@ -56,6 +56,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS, agrees, free_port, shown_results  # noqa: E402
+from zoo.deployment import ADMIN_ENV, operator_mode  # noqa: E402
 
 SPACE_ID = "rehearsal/simplernn-zoo-demo"
 ZOO_REPO = "rehearsal/simplernn-zoo"
@@ -207,13 +208,25 @@ def base_python(base_image: str) -> str:
 
 
 def chown_tree(path: Path) -> None:
-    """``COPY --chown=user``: the tree belongs to the Space's user (when we can give it away)."""
+    """The tree belongs to the Space's user (when we can give it away): its HOME."""
     if os.geteuid() != 0:
         return
     for folder, dirs, files in os.walk(path):
         os.chown(folder, SPACE_UID, SPACE_UID)
         for name in files:
             os.chown(os.path.join(folder, name), SPACE_UID, SPACE_UID, follow_symlinks=False)
+
+
+def read_only_tree(path: Path, writable: bool = False) -> None:
+    """The image's ``COPY . .`` then ``chmod -R a-w,a+rX``: the app stays its copier's, and nobody
+    may write to it (``writable=True`` gives the owner write back, to delete the rehearsal)."""
+    for folder, dirs, files in os.walk(path):
+        for name in [*files, *dirs]:
+            target = os.path.join(folder, name)
+            if not os.path.islink(target):
+                mode = os.stat(target).st_mode
+                os.chmod(target, (mode | 0o200) if writable else (mode & ~0o222) | 0o444 | (0o111 if mode & 0o111 else 0))
+    os.chmod(path, 0o755 if writable else 0o555)
 
 
 def dry_run(zoo_source: str) -> tuple[list[str], dict[str, str]]:
@@ -340,7 +353,7 @@ def rehearse(args: argparse.Namespace) -> dict:
             (app / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, app / name)
         home.mkdir()
-        chown_tree(app)
+        read_only_tree(app)
         chown_tree(home)
         dockerfile = read_dockerfile(app / "Dockerfile", build_args=variables)
 
@@ -398,8 +411,12 @@ def rehearse(args: argparse.Namespace) -> dict:
             port = free_port()
             print(f"note: port {runtime['STREAMLIT_SERVER_PORT']} is busy on this machine; using {port}")
             runtime["STREAMLIT_SERVER_PORT"] = str(port)
+        if SPACE_USER:
+            touched = subprocess.run(as_space_user(["/bin/sh", "-c", "touch streamlit_app.py new-file"]), cwd=app,
+                                     capture_output=True, timeout=60)
+            checks["the app's files are read-only to the Space's user"] = touched.returncode != 0
         checks["run-time environment is offline and public"] = (
-            runtime.get("HF_HUB_OFFLINE") == "1" and runtime.get("ZOO_PUBLIC") == "1")
+            runtime.get("HF_HUB_OFFLINE") == "1" and not operator_mode(runtime.get(ADMIN_ENV)))
         log = work / "server.log"
         with open(log, "wb") as log_file:
             started = time.perf_counter()
@@ -442,6 +459,8 @@ def rehearse(args: argparse.Namespace) -> dict:
                 server.kill()
                 server.wait()
         hub.close()
+        if app.exists():
+            read_only_tree(app, writable=True)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:

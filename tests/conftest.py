@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The app under test is public, as on a fresh clone, unless a test asks for operator mode.
+os.environ.pop("ZOO_ADMIN", None)
 # Training's corpus cache goes into a temporary folder, not the user's cache (subprocesses inherit it).
 os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 

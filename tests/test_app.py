@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow as pa
 import pytest
@@ -15,18 +16,24 @@ from streamlit.testing.v1 import AppTest
 
 import zoo
 from tests.conftest import TINY_VARIANTS
-from views.classify import SAYS, SHORT_TEXT_WORDS
+from views.classify import MAX_LINK_CHARS, MAX_REVIEW_CHARS, SAYS
 from zoo.explain import words_seen
+from zoo.notices import SHORT_TEXT_WORDS
 from zoo.seed import SEED_HISTORY, SEED_NAME
-from zoo.text import MAX_TEXT_CHARS, tokenize
+from zoo.text import tokenize
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 REVIEW = "A wonderful, moving film with brilliant actors. I loved the story, the best I have seen!"
 
 
-def open_app(monkeypatch, zoo_path: Path, **query) -> AppTest:
-    """The app on ``zoo_path``, opened through a link with these query parameters (e.g. ``tab=...``)."""
+def open_app(monkeypatch, zoo_path: Path, *, admin: bool = False, **query) -> AppTest:
+    """The app on ``zoo_path`` (public, or in operator mode with ``admin``), opened through a link
+    with these query parameters (e.g. ``tab=...``)."""
     monkeypatch.setenv("ZOO_SOURCE", str(zoo_path))
+    if admin:
+        monkeypatch.setenv("ZOO_ADMIN", "1")
+    else:
+        monkeypatch.delenv("ZOO_ADMIN", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=120)
     for key, value in query.items():
         at.query_params[key] = value
@@ -101,7 +108,7 @@ def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatc
 
 def test_after_reload_the_zoo_answers_again_with_the_same_numbers(monkeypatch, tiny_zoo_path):
     """*Reload the zoo* drops the cached zoo and its warm-up, and the page answers from the new one."""
-    at = classify(open_app(monkeypatch, tiny_zoo_path), REVIEW)
+    at = classify(open_app(monkeypatch, tiny_zoo_path, admin=True), REVIEW)
     before = at.table[0].value
     reload = at.sidebar.button[0]
     assert reload.label == "Reload the zoo"
@@ -259,15 +266,44 @@ def test_empty_input_gives_a_hint_and_no_model_call(monkeypatch, tiny_zoo_path, 
     assert not any("say positive" in s for s in texts(at.subheader))
 
 
-def test_a_very_long_text_is_accepted_with_a_notice(monkeypatch, tiny_zoo_path):
-    book = "It was a dull and boring evening. " * 4000 + "But the ending was brilliant and I loved it."
-    assert len(book) > MAX_TEXT_CHARS
-    at = classify(open_app(monkeypatch, tiny_zoo_path), book)
-    assert any(f"only its last {MAX_TEXT_CHARS:,} are read" in w for w in texts(at.warning))
-    expected = zoo.open_zoo(tiny_zoo_path).classify([book[-MAX_TEXT_CHARS:]])
+def test_a_text_longer_than_the_box_is_cut_to_its_max_chars_with_a_notice(monkeypatch, tiny_zoo_path):
+    book = "It was a dull and boring evening. " * 1000 + "But the ending was brilliant and I loved it."
+    assert len(book) > MAX_REVIEW_CHARS
+    at = open_app(monkeypatch, tiny_zoo_path)
+    assert review_box(at).max_chars == MAX_REVIEW_CHARS
+    review_box(at).set_value(book)  # what the browser would not let through: a message sent by other means
+    at.button(key="classify_button").click()
+    at.run()
+    assert any(f"fills the box's {MAX_REVIEW_CHARS:,} characters: anything beyond was cut" in w for w in texts(at.warning))
+    expected = zoo.open_zoo(tiny_zoo_path).classify([book[:MAX_REVIEW_CHARS]])
     shown = at.table[0].value.set_index("variant")
     for vid in TINY_VARIANTS:
         assert shown.loc[vid].iloc[0] == pytest.approx(float(expected[vid][0]), abs=1e-6)
+    # The page's link carries a safe length of it, and says so.
+    linked = at.query_params["text"]
+    linked = linked if isinstance(linked, str) else linked[0]
+    assert book.startswith(linked) and len(quote(linked, safe="")) <= MAX_LINK_CHARS
+    assert any(f"link carries the first {len(linked):,} of your {MAX_REVIEW_CHARS:,} characters" in c
+               for c in texts(at.caption))
+
+
+def test_a_link_with_a_long_text_and_unknown_variants_opens_with_notices(monkeypatch, tiny_zoo_path):
+    long_text = "A wonderful film. " * 1500
+    at = open_app(monkeypatch, tiny_zoo_path, text=long_text,
+                  variants=[TINY_VARIANTS[1], "lstm-9x99-len1", "../../etc/passwd"])
+    notices = " ".join(texts(at.info))
+    assert f"The link's text has {len(long_text):,} characters; the box takes the first {MAX_REVIEW_CHARS:,}" in notices
+    assert "`lstm-9x99-len1`, `../../etc/passwd`, which this zoo cannot show: they were left out" in notices
+    assert review_box(at).value == long_text[:MAX_REVIEW_CHARS]
+    assert at.multiselect(key="variants").value == [TINY_VARIANTS[1]]
+    # The visitor's own next text ends the link's notices.
+    at = classify(at, REVIEW)
+    assert "cannot show" not in " ".join(texts(at.info))
+
+
+def test_an_unknown_tab_in_a_link_opens_the_first_tab(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Admin panel")
+    assert "Classify a review" in texts(at.header)
 
 
 def test_mostly_unknown_words_get_an_answer_and_a_known_word_count(monkeypatch, tiny_zoo_path):

@@ -97,8 +97,9 @@ LINES = [
     ("素晴らしい映画でした", False),
     ("Ужасный фильм, скучно и плохо", False),
     ("😀👍🎬", True),
-    ("good\x00film\x1b[0m awful\rboring", False),  # control characters, a lone \r inside the line
+    ("good\x00film\x1b[0m awful\rboring", True),  # a NUL byte: not text, refused on its own
     ("\x00\x01\x02\x1b", True),
+    ("good\x1b[0m film awful\rboring", False),  # control characters, a lone \r inside the line
     ("before\u2028after\x0bvertical\x0cfeed\x1cfs\x85next", False),  # str.splitlines would split these
     ("\ufffd\ufffd broken bytes then great", False),
     (("terrible awful waste " * 60_000)[:1_000_000], False),  # a 1 MB line
@@ -127,8 +128,9 @@ def test_classify_json_answers_each_line_in_order(classified):
         else:
             assert set(answer["predictions"]) == set(TINY_VARIANTS), (text, answer)
             assert all(0 < p < 1 for p in answer["predictions"].values())
-    assert answers[1]["error"] == answers[2]["error"] == "empty text: nothing to classify"
-    assert "no words" in answers[6]["error"] and "no words" in answers[8]["error"]
+    assert answers[1]["error"] == answers[2]["error"] == "empty text"
+    assert "no words" in answers[6]["error"]
+    assert answers[7]["error"] == answers[8]["error"] == "not text: it holds NUL bytes (a binary file?)"
 
 
 def test_classify_json_predictions_equal_the_library(classified, tiny_zoo_path):
@@ -148,8 +150,8 @@ def test_classify_json_reports_words_known_words_and_truncation(classified):
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert (answers[0]["words"], answers[0]["known_words"]) == (7, 6)  # "truly" is not in the tiny corpus
     assert (answers[3]["words"], answers[3]["known_words"]) == (3, 0)
-    assert answers[11]["truncated_to_chars"] == MAX_TEXT_CHARS
-    assert all("truncated_to_chars" not in a for i, a in enumerate(answers) if i != 11)
+    assert answers[12]["truncated_to_chars"] == MAX_TEXT_CHARS
+    assert all("truncated_to_chars" not in a for i, a in enumerate(answers) if i != 12)
 
 
 def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
@@ -199,6 +201,65 @@ def test_a_broken_variant_does_not_silence_the_others(tiny_zoo_copy):
     assert "model.keras fails its checksum" in first["errors"][broken]
     assert set(second) == {"error"}
     assert f"warning: variant {broken} is broken and was skipped" in result.stderr
+
+
+def test_a_short_text_gets_the_apps_notice_with_each_variants_measured_accuracy(tiny_zoo_path):
+    import zoo
+    from zoo.notices import short_text_notice, short_text_score
+
+    z = zoo.open_zoo(tiny_zoo_path)
+    notice = short_text_notice(2, [z.artifact(vid) for vid in TINY_VARIANTS])
+    result = run("classify", "--zoo", str(tiny_zoo_path), "Great film")
+    assert result.returncode == EXIT_OK, result.stderr
+    printed = " ".join(result.stdout.split())
+    assert f"note: {notice.text()}" in printed  # the one text the app shows too
+    for vid in TINY_VARIANTS:
+        assert f"right on short texts: {short_text_score(z.artifact(vid))}" in result.stdout
+    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "Great film", "great film " * 30)
+    short, long = (json.loads(line) for line in result.stdout.splitlines())
+    assert short["short_text_notice"] == notice.text() and "short_text_notice" not in long
+
+
+def test_input_that_is_not_text_is_refused_in_one_line(tiny_zoo_path, tmp_path):
+    executable = tmp_path / "program"
+    executable.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 40 + b"\n" + b"\x00" * 500)
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(b for b in range(128, 256)) * 30 + b"\n")
+    for path in (executable, noise):
+        result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(path))
+        assert result.returncode == EXIT_USAGE and result.stdout == ""
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert result.stderr.startswith(f"error: --input {path}: not text") and "nothing was classified" in result.stderr
+
+
+def test_a_refused_text_exits_non_zero_when_it_was_the_only_input(tiny_zoo_path):
+    assert run("classify", "--zoo", str(tiny_zoo_path), "   ").returncode == EXIT_USAGE
+    assert run("classify", "--zoo", str(tiny_zoo_path), "🎬🍿").returncode == EXIT_USAGE
+    assert run("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
+
+
+@pytest.mark.parametrize("command", [["classify", "A wonderful film."], ["verify"], ["probe", "--variant", TINY_VARIANTS[0]]])
+def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, command):
+    """As a person runs it (no TF_CPP_MIN_LOG_LEVEL of their own): nothing of TensorFlow's on stderr,
+    neither its start-up lines nor its Python logger's retracing warnings (``verify`` printed two)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ZOO_SOURCE", "IMDB_DATA", "TF_CPP_MIN_LOG_LEVEL")}
+    env |= {"PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-m", "zoo", command[0], "--zoo", str(tiny_zoo_path), *command[1:]],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == EXIT_OK, result.stderr
+    noise = [line for line in result.stderr.splitlines()
+             if not line.startswith(("probing [", "warning: ", "note: "))]
+    assert noise == [], noise
+
+
+def test_the_quiet_import_swallows_tensorflows_start_up_lines_even_at_its_most_talkative():
+    env = os.environ | {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "0"}
+    loud = subprocess.run([sys.executable, "-c", "import tensorflow"], env=env, capture_output=True, text=True, timeout=300)
+    quiet = subprocess.run([sys.executable, "-c", "from zoo.quiet import import_tensorflow_quietly as q; q()"],
+                           env=env, capture_output=True, text=True, timeout=300)
+    if not loud.stderr.strip():
+        pytest.skip("a plain import of TensorFlow prints nothing on this machine")
+    assert quiet.returncode == 0 and quiet.stderr == ""
 
 
 # --- evaluate ------------------------------------------------------------------------------------

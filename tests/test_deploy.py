@@ -19,27 +19,24 @@ from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
 from training import deploy
-from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
+from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
 from zoo.probes import write_probes
 
 APP = REPO / "streamlit_app.py"
 
 
-# ---------------------------------------------------------------- public mode
+# ---------------------------------------------------------------- public by default
 
 
-@pytest.mark.parametrize("value, public", [
-    (None, False), ("", False), ("0", False), ("false", False), ("No", False), ("off", False),
-    ("1", True), ("true", True), ("yes", True), ("anything", True),
+@pytest.mark.parametrize("value, operator", [
+    (None, False), ("", False), ("0", False), ("false", False), ("anything", False), ("admin", False),
+    ("1", True), ("true", True), ("Yes", True), (" on ", True), (True, True),
 ])
-def test_public_mode_is_on_unless_the_setting_says_off(value, public):
-    environ = {} if value is None else {PUBLIC_ENV: value}
-    assert public_mode(environ) is public
+def test_operator_mode_only_when_a_setting_asks_for_it(value, operator):
+    assert operator_mode(value) is operator
 
 
-def test_paths_are_masked_in_messages_for_visitors():
-    message = "no zoo folder at /srv/app/zoo/extra; cache /home/user/.cache/huggingface/hub empty"
-    assert without_paths(message, ["/srv/app", "/home/user"]) == "no zoo folder at …; cache … empty"
+def test_the_origin_a_visitor_reads_has_no_path():
     assert public_origin({"kind": "local", "path": "/srv/app/zoo"}) == {"kind": "local"}
 
 
@@ -58,20 +55,22 @@ def page_text(at: AppTest) -> str:
     return "\n".join(found)
 
 
-def run_app(monkeypatch, zoo_path: Path, public: str | None) -> AppTest:
+def run_app(monkeypatch, zoo_path: Path, admin: str | None = None, **environ: str) -> AppTest:
+    """The app as ``streamlit run`` starts it with ``ZOO_SOURCE`` and, if given, ``ZOO_ADMIN``."""
     monkeypatch.setenv("ZOO_SOURCE", str(zoo_path))
-    if public is None:
-        monkeypatch.delenv(PUBLIC_ENV, raising=False)
-    else:
-        monkeypatch.setenv(PUBLIC_ENV, public)
+    monkeypatch.delenv(ADMIN_ENV, raising=False)
+    if admin is not None:
+        monkeypatch.setenv(ADMIN_ENV, admin)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_public_mode_has_no_source_box_no_reload_and_no_server_path(monkeypatch, tiny_zoo_path):
-    at = run_app(monkeypatch, tiny_zoo_path, "1")
+def test_a_plain_run_is_public_no_source_box_no_reload_and_no_server_path(monkeypatch, tiny_zoo_path):
+    at = run_app(monkeypatch, tiny_zoo_path)
 
     assert [t.label for t in at.sidebar.text_input] == []
     assert "Reload the zoo" not in [b.label for b in at.button]
@@ -84,8 +83,13 @@ def test_public_mode_has_no_source_box_no_reload_and_no_server_path(monkeypatch,
     assert answers["variant"].tolist() == list(TINY_VARIANTS)
 
 
-def test_a_local_run_keeps_the_source_box_the_reload_button_and_the_zoo_folder(monkeypatch, tiny_zoo_path):
-    at = run_app(monkeypatch, tiny_zoo_path, None)
+def test_zoo_public_of_earlier_versions_does_not_turn_operator_mode_on(monkeypatch, tiny_zoo_path):
+    at = run_app(monkeypatch, tiny_zoo_path, ZOO_PUBLIC="0")
+    assert [t.label for t in at.sidebar.text_input] == []
+
+
+def test_zoo_admin_brings_back_the_source_box_the_reload_button_and_the_zoo_folder(monkeypatch, tiny_zoo_path):
+    at = run_app(monkeypatch, tiny_zoo_path, admin="1")
 
     assert [t.label for t in at.sidebar.text_input] == ["Zoo source"]
     assert at.sidebar.text_input[0].value == str(tiny_zoo_path)
@@ -93,24 +97,24 @@ def test_a_local_run_keeps_the_source_box_the_reload_button_and_the_zoo_folder(m
     assert at.sidebar.table[0].value.iloc[:, 0].tolist() == ["local", str(tiny_zoo_path.resolve())]
 
 
-def test_a_streamlit_secret_turns_public_mode_on_where_no_environment_variable_can_be_set(monkeypatch, tiny_zoo_path):
+def test_a_streamlit_secret_turns_operator_mode_on_where_no_environment_variable_can_be_set(monkeypatch, tiny_zoo_path):
     monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
-    monkeypatch.delenv(PUBLIC_ENV, raising=False)
+    monkeypatch.delenv(ADMIN_ENV, raising=False)
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.secrets[PUBLIC_ENV] = "1"  # Streamlit Community Cloud: the app's Secrets
+    at.secrets[ADMIN_ENV] = "1"  # Streamlit Community Cloud: the app's Secrets
     at.run()
 
     assert not at.exception, at.exception
-    assert [t.label for t in at.sidebar.text_input] == []
-    assert "Reload the zoo" not in [b.label for b in at.button]
+    assert [t.label for t in at.sidebar.text_input] == ["Zoo source"]
+    assert "Reload the zoo" in [b.label for b in at.button]
 
 
-def test_in_public_mode_a_zoo_that_cannot_open_is_explained_without_its_path(monkeypatch, tmp_path):
+def test_a_zoo_that_cannot_open_is_explained_without_its_path(monkeypatch, tmp_path):
     missing = tmp_path / "nowhere" / "zoo"
-    at = run_app(monkeypatch, missing, "1")
+    at = run_app(monkeypatch, missing)
 
     (error,) = at.error
-    assert error.value.startswith("Cannot open this zoo: no zoo folder at")
+    assert error.value == "Cannot open this zoo: no zoo folder"
     assert str(tmp_path) not in page_text(at)
 
 
@@ -301,12 +305,25 @@ def test_the_dockerfile_runs_python_3_11_as_uid_1000_with_the_app_requirements_o
     assert dockerfile.base == "python:3.11-slim"
     assert dockerfile.users_added == ["useradd --create-home --uid 1000 user"]
     assert dockerfile.user == "user" and dockerfile.env["HOME"] == "/home/user"
-    assert dockerfile.workdir.startswith(dockerfile.env["HOME"] + "/")
     (install,) = [run for run in runs if "pip install" in run]
     assert install == "pip install --no-cache-dir -r requirements.txt"
     assert dockerfile.cmd == ["streamlit", "run", "streamlit_app.py"]
     assert "/_stcore/health" in dockerfile.healthcheck
-    assert dockerfile.env["ZOO_PUBLIC"] == "1" and public_mode(dockerfile.env)
+    # Public by default: the image asks for no operator mode.
+    assert ADMIN_ENV not in dockerfile.env and not operator_mode(dockerfile.env.get(ADMIN_ENV))
+
+
+def test_the_image_runs_code_its_user_cannot_change():
+    """The app's files belong to root, outside the user's HOME, with every write bit off; the
+    user (uid 1000) takes over only after that, so only its HOME (the zoo's cache) is writable."""
+    dockerfile = read_dockerfile(REPO / "Dockerfile")
+    text = (REPO / "Dockerfile").read_text()
+    copies = [line for line in text.splitlines() if line.startswith("COPY")]
+
+    assert not dockerfile.workdir.startswith(dockerfile.env["HOME"]) and dockerfile.workdir != "/"
+    assert copies and not any("--chown" in line for line in copies)
+    assert f"chmod -R a-w,a+rX {dockerfile.workdir}" in [run for run, _ in dockerfile.runs]
+    assert text.index("chmod -R a-w") < text.index("USER user") < text.index("zoo verify")
 
 
 def test_the_build_fetches_the_space_variables_zoo_and_the_run_is_offline():

@@ -32,7 +32,7 @@ from tests.conftest import REPO, TINY_VARIANTS
 from training import push
 from zoo import hub
 from zoo.artifact import MANIFEST_FILE, MODEL_FILE, VARIANT_FILES, Artifact, ArtifactError, sha256, write_json
-from zoo.store import HubUnreachableError, VariantNotFoundError, open_zoo, open_zoo_or_bundled
+from zoo.store import HubUnreachableError, VariantNotFoundError, ZooError, open_zoo, open_zoo_or_bundled
 
 OWNER_REPO = "zoo-keeper/simplernn-zoo"
 SECRET = "hf_TEST_TOKEN_never_to_be_printed_0123456789"
@@ -704,3 +704,65 @@ def test_live_round_trip_push_download_classify_delete(tiny_zoo_path, monkeypatc
         assert zoo.classify(TEXTS)[TINY_VARIANTS[0]].tolist() == local.tolist()
     finally:
         HfApi(token=token).delete_repo(repo_id, missing_ok=True)
+
+
+# --------------------------------------------------------------------------- hostile zoos
+
+#: Variant ids a hostile or broken zoo could list: each would leave its folder, or be a glob.
+HOSTILE_IDS = ["../../../../zq-escape", "simplernn/../../zq-escape", "/tmp/zq-escape", "..", "*", "zq[ab]",
+               "Simplernn-1x32-len100", "a\\b", "", "x" * 200]
+
+
+@pytest.mark.parametrize("variant_id", HOSTILE_IDS)
+def test_a_hostile_hub_manifest_is_refused_in_one_line_and_nothing_is_written_outside_the_cache(
+        variant_id, tiny_zoo_path, fake_hub, hf_cache, tmp_path):
+    good = TINY_VARIANTS[0]
+    files = {MANIFEST_FILE: json.dumps({"format": 1, "variants": [good, variant_id]}).encode()}
+    for name in VARIANT_FILES:
+        files[f"{good}/{name}"] = (tiny_zoo_path / good / name).read_bytes()
+        files[f"{variant_id}/{name}"] = b"hostile"  # the repo holds the files its manifest points at
+    fake_hub.commit(OWNER_REPO, files)
+    before = set(tmp_path.parent.rglob("*"))
+
+    with pytest.raises(hub.NotAZooRepoError) as raised:
+        open_zoo(f"hf://{OWNER_REPO}")
+
+    message = str(raised.value)
+    assert "\n" not in message and "is refused: a name must be lower-case letters, digits" in message
+    assert message.startswith(f"hf://{OWNER_REPO} (commit ")
+    assert fake_hub.downloads() == [MANIFEST_FILE]  # not one file of any variant
+    written = set(tmp_path.parent.rglob("*")) - before
+    assert written and all(path == hf_cache or hf_cache in path.parents for path in written)
+    assert not list(tmp_path.parent.parent.glob("**/zq-escape*"))
+
+
+def test_a_hostile_local_manifest_is_refused_in_one_line(tiny_zoo_copy):
+    write_json(tiny_zoo_copy / MANIFEST_FILE, {"format": 1, "variants": [TINY_VARIANTS[0], "../outside"]})
+    with pytest.raises(ZooError) as raised:
+        open_zoo(tiny_zoo_copy)
+    assert str(raised.value) == ("cannot read the zoo's manifest: zoo.json: the variant id '../outside' is refused: "
+                                 "a name must be lower-case letters, digits, '.', '_' or '-', without '..' or a path separator")
+
+
+def test_only_the_files_the_format_defines_are_hashed_whatever_the_metadata_names(tiny_zoo_copy, monkeypatch):
+    """A metadata.json naming other files (``../../zoo.json``, ``/etc/passwd``) makes its variant
+    broken; the files it names are never opened, and the others' checksums cover only the format's files."""
+    import zoo.artifact
+
+    victim = TINY_VARIANTS[1]
+    metadata = json.loads((tiny_zoo_copy / victim / "metadata.json").read_text())
+    metadata["files"]["../../zoo.json"] = sha256(tiny_zoo_copy / MANIFEST_FILE)
+    metadata["files"]["/etc/passwd"] = "0" * 64
+    write_json(tiny_zoo_copy / victim / "metadata.json", metadata)
+    hashed = []
+    original = zoo.artifact.sha256
+    monkeypatch.setattr(zoo.artifact, "sha256", lambda path: hashed.append(Path(path)) or original(path))
+
+    z = open_zoo(tiny_zoo_copy)
+    errors = {entry.id: entry.error for entry in z.entries()}
+
+    assert errors[victim] == (f"{victim}: metadata.json: files names '../../zoo.json', which is not a file of the "
+                              "artifact format")
+    assert errors[TINY_VARIANTS[0]] is None and errors[TINY_VARIANTS[2]] is None
+    assert hashed and all(path.parent.parent == tiny_zoo_copy and path.name in zoo.artifact.CHECKED_FILES
+                          for path in hashed)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .artifact import ArtifactError
 from .inference import label
-from .notices import not_text, refusal, short_text_notice, short_text_score
+from .notices import mostly_binary, refusal, short_text_notice, short_text_score
 from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
@@ -74,13 +74,13 @@ def read_lines(path: str) -> list[str]:
 
     Raises:
         OSError: the file cannot be read.
-        NotTextError: the input as a whole is not text (NUL bytes, mostly undecodable bytes).
+        NotTextError: the input as a whole is not text (mostly NUL, undecodable bytes and control
+            characters: an executable, an image). A line of text with a NUL is refused on its own.
     """
     data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
     text = data.decode("utf-8", errors="replace")
-    why = not_text(text)
-    if why:
-        raise NotTextError(why)
+    if mostly_binary(text):
+        raise NotTextError("not text: it is mostly NUL, undecodable bytes or control characters (a binary file?)")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

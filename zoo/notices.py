@@ -19,13 +19,18 @@ NOT_TEXT_SHARE = 0.3
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v")
 
 
+def mostly_binary(text: str) -> bool:
+    """Whether ``text`` is mostly NUL, undecodable bytes (U+FFFD, surrogate escapes) and control
+    characters, as an executable or an image read as UTF-8 is (``NOT_TEXT_SHARE``)."""
+    odd = sum(ch == "\ufffd" or "\udc80" <= ch <= "\udcff" or (ch < " " and ch not in _TEXT_CONTROLS) for ch in text)
+    return bool(text) and odd > NOT_TEXT_SHARE * len(text)
+
+
 def not_text(text: str) -> str | None:
-    """Why ``text`` is not text at all (NUL bytes; mostly undecodable bytes or control characters,
-    as an executable read as UTF-8 is), or None."""
+    """Why ``text`` is not text at all (NUL bytes, or ``mostly_binary``), or None."""
     if "\x00" in text:
         return "not text: it holds NUL bytes (a binary file?)"
-    odd = sum(ch == "\ufffd" or "\udc80" <= ch <= "\udcff" or (ch < " " and ch not in _TEXT_CONTROLS) for ch in text)
-    if text and odd > NOT_TEXT_SHARE * len(text):
+    if mostly_binary(text):
         return "not text: it is mostly undecodable bytes or control characters (a binary file?)"
     return None
 
