@@ -9,6 +9,9 @@ What they can do).
 
 The page can be shared as a link: the review (``?text=``), the variants followed as it reads
 (``?variants=``) and the open tab (``?tab=``) live in the URL. Only the open tab is drawn.
+
+Every deployment is public unless its operator sets ``ZOO_ADMIN=1`` (``zoo.deployment``): no zoo
+source box, no *Reload the zoo*, and every server message cleaned by ``views.messages.shown``.
 """
 
 from __future__ import annotations

@@ -79,6 +79,13 @@ async def visit(browser, url: str, session: int, texts: list[tuple[str, str]], e
     return report
 
 
+def server_slots() -> int:
+    """The heavy-work slots the server has (``views.work.SLOTS``: it runs on this machine)."""
+    from views.work import SLOTS
+
+    return SLOTS
+
+
 class Explaining:
     """How many visitors are waiting for an explanation right now (shared by the coroutines)."""
 
@@ -143,6 +150,19 @@ async def ws_visit(url: str, session: int, texts: list[tuple[str, str]], expecte
     return report
 
 
+async def warm_up(url: str, timeout: float) -> float:
+    """The teacher's visit before the class arrives: the page, one text classified and explained
+    (the models loaded and compiled, the probes read). Returns its seconds."""
+    started = time.perf_counter()
+    async with Visitor(url, timeout) as visitor:
+        page = await visitor.rerun()
+        area, button = page.widget("text_area", "Your review"), page.widget("button", "Classify")
+        page = await visitor.rerun(states=[text_state(area.id, REVIEWS[0]), trigger(button.id)])
+        (tabs,) = [proto for kind, proto in page.elements if kind == "tab_container"]
+        await visitor.rerun(states=[text_state(tabs.id, EXPLAIN_TAB)])
+    return time.perf_counter() - started
+
+
 async def run_websockets(url: str, plan: list[list[tuple[str, str]]], expected: list[list[dict]], variants: list[str],
                          timeout: float, explain: bool) -> list[dict]:
     all_markers = {word for texts in plan for _, word in texts}
@@ -178,12 +198,15 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: %(default)s)")
     parser.add_argument("--explain", action="store_true",
                         help="websocket only: each visitor also opens word importance after its first text")
+    parser.add_argument("--warm-up", action="store_true",
+                        help="websocket only: one visitor classifies and explains a text before the others arrive "
+                             "(a teacher who opened the page before the class)")
     parser.add_argument("--keep-keras-state", action="store_true",
                         help="measurement only: skip Streamlit's per-rerun keras.backend.clear_session() "
                              "(see scripts/instrumented_app.py)")
     args = parser.parse_args(argv)
-    if args.explain and args.client != "websocket":
-        parser.error("--explain needs --client websocket")
+    if (args.explain or args.warm_up) and args.client != "websocket":
+        parser.error("--explain and --warm-up need --client websocket")
 
     started = time.perf_counter()
     variants = variant_ids(args.zoo)
@@ -195,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     with AppServer(args.zoo, keep_keras_state=args.keep_keras_state) as server:
+        warm_up_s = asyncio.run(warm_up(server.url, args.timeout)) if args.warm_up else None
         idle_rss = server.rss()
         if args.client == "websocket":
             reports = asyncio.run(run_websockets(server.url, plan, expected, variants, args.timeout, args.explain))
@@ -224,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_after": [round(x, 2) for x in load_after],
         "zoo": args.zoo,
         "keep_keras_state": args.keep_keras_state,
+        "warm_up_s": None if warm_up_s is None else round(warm_up_s, 1),
+        "heavy_work_slots": server_slots(),
         "variants": len(variants),
         "sessions": args.sessions,
         "texts_per_session": args.texts,
