@@ -115,6 +115,7 @@ async def ws_visit(url: str, session: int, texts: list[tuple[str, str]], expecte
         async with Visitor(url, timeout) as visitor:
             page = await visitor.rerun()
             report["page_load"] = page.seconds
+            (tabs,) = [proto for kind, proto in page.elements if kind == "tab_container"]
             for i, ((text, word), wanted) in enumerate(zip(texts, expected)):
                 area, button = page.widget("text_area", "Your review"), page.widget("button", "Classify")
                 pending = explaining.now
@@ -132,7 +133,6 @@ async def ws_visit(url: str, session: int, texts: list[tuple[str, str]], expecte
                 report["leaks"] += [f"page shows {other}" for other in all_markers - {word}
                                     if any(other in t for t in page.texts())]
                 if explain and i == 0:
-                    (tabs,) = [proto for kind, proto in page.elements if kind == "tab_container"]
                     explaining.now += 1
                     try:
                         page = await visitor.rerun(states=[text_state(tabs.id, EXPLAIN_TAB)])
@@ -157,8 +157,8 @@ async def warm_up(url: str, timeout: float) -> float:
     async with Visitor(url, timeout) as visitor:
         page = await visitor.rerun()
         area, button = page.widget("text_area", "Your review"), page.widget("button", "Classify")
-        page = await visitor.rerun(states=[text_state(area.id, REVIEWS[0]), trigger(button.id)])
         (tabs,) = [proto for kind, proto in page.elements if kind == "tab_container"]
+        await visitor.rerun(states=[text_state(area.id, REVIEWS[0]), trigger(button.id)])
         await visitor.rerun(states=[text_state(tabs.id, EXPLAIN_TAB)])
     return time.perf_counter() - started
 

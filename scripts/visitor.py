@@ -4,7 +4,9 @@ The load script uses it to put many visitors on one server without many browsers
 cores: the server does the same work for it as for a browser (each rerun runs the script and
 sends the page), while drawing the page, which a real visitor's own machine does, costs nothing
 here. It speaks what the browser speaks: ``BackMsg.rerun_script`` with the widgets' states and
-the URL's query string; it reads the ``ForwardMsg`` deltas of each run until ``script_finished``.
+the URL's query string, and, for a widget drawn inside a fragment (``st.fragment``), that
+fragment's id, so that only the fragment reruns, as in the browser; it reads the ``ForwardMsg``
+deltas of each run until ``script_finished``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Visitor:
         self.query_string = ""
         self.widget_states: dict[str, object] = {}
         self.page_script_hash = ""
+        #: The fragment each widget was drawn in (the browser reruns only that fragment).
+        self.fragment_of: dict[str, str] = {}
         self._socket = None
 
     async def __aenter__(self) -> Visitor:
@@ -72,7 +76,9 @@ class Visitor:
         await self._socket.close()
 
     async def rerun(self, *, query_string: str | None = None, states: list | None = None) -> Run:
-        """Ask for a rerun (with these widget states on top of the ones set before) and read it to its end."""
+        """Ask for a rerun (with these widget states on top of the ones set before) and read it to its end.
+
+        When every changed widget was drawn in one fragment, only that fragment reruns."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         if query_string is not None:
@@ -82,6 +88,9 @@ class Visitor:
         message = BackMsg()
         message.rerun_script.query_string = self.query_string
         message.rerun_script.page_script_hash = self.page_script_hash
+        fragments = {self.fragment_of.get(state.id, "") for state in states or []}
+        if len(fragments) == 1 and "" not in fragments:
+            message.rerun_script.fragment_id = fragments.pop()
         message.rerun_script.widget_states.widgets.extend(
             state for state in self.widget_states.values() if not state.HasField("trigger_value"))
         message.rerun_script.widget_states.widgets.extend(
@@ -108,7 +117,10 @@ class Visitor:
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
                 if element_kind:
-                    run.elements.append((element_kind, getattr(element, element_kind)))
+                    proto = getattr(element, element_kind)
+                    run.elements.append((element_kind, proto))
+                    if getattr(proto, "id", "") and message.delta.fragment_id:
+                        self.fragment_of[proto.id] = message.delta.fragment_id
             elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
                 block = message.delta.add_block
                 block_kind = block.WhichOneof("type")
