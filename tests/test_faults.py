@@ -277,7 +277,7 @@ def test_an_unreadable_manifest_is_a_clear_error(tiny_zoo_copy, capsys, manifest
     for command in ("verify", "list"):
         code, out, err = cli(capsys, command, "--zoo", str(tiny_zoo_copy))
         assert code == EXIT_USAGE and out == ""
-        assert err.startswith("error: cannot read the zoo's manifest: zoo: zoo.json ")
+        assert err.startswith("error: cannot read the zoo's manifest: zoo.json ")
 
 
 def test_the_app_says_why_it_cannot_open_a_zoo_with_an_unreadable_manifest(tiny_zoo_copy, monkeypatch):
@@ -286,7 +286,7 @@ def test_the_app_says_why_it_cannot_open_a_zoo_with_an_unreadable_manifest(tiny_
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("Cannot open this zoo: cannot read the zoo's manifest: zoo: zoo.json is unreadable" in str(e.value)
+    assert any("Cannot open this zoo: cannot read the zoo's manifest: zoo.json is unreadable" in str(e.value)
                for e in at.sidebar.error)
 
 
