@@ -181,17 +181,11 @@ def plan(zoo_source: str, space_id: str, hub_zoo: Zoo | None = None, root: Path 
         hub_zoo: the Hub zoo served, opened, for the README's results table (None: not at hand).
     """
     root = root or ROOT
-    files: dict[str, Path | bytes] = {}
-    served = hub_zoo
     app = app_files(root)
-    if zoo_source == BUNDLED_SOURCE:
-        zoo_files = bundled_zoo_files(root / BUNDLED_SOURCE)
-        served = open_zoo(root / BUNDLED_SOURCE)
-    files[SPACE_CARD] = space_readme(space_id, zoo_source, served, code_url).encode("utf-8")
-    files |= app
-    if zoo_source == BUNDLED_SOURCE:
-        files |= zoo_files
-    return Plan(files, {ZOO_SOURCE_ENV: zoo_source})
+    bundled = bundled_zoo_files(root / BUNDLED_SOURCE) if zoo_source == BUNDLED_SOURCE else {}
+    served = open_zoo(root / BUNDLED_SOURCE) if bundled else hub_zoo
+    readme = space_readme(space_id, zoo_source, served, code_url).encode("utf-8")
+    return Plan({SPACE_CARD: readme, **app, **bundled}, {ZOO_SOURCE_ENV: zoo_source})
 
 
 def write_files(files: dict[str, Path | bytes], folder: Path) -> None:
