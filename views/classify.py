@@ -29,9 +29,10 @@ FEW_KNOWN = 0.5
 #: The most characters the review box takes (and a link may fill it with): any review fits, and
 #: no variant reads more than its last 500 words anyway.
 MAX_REVIEW_CHARS = 20_000
-#: The most characters the page's link gives the review, URL-encoded: longer addresses break in
-#: some browsers, chat apps and servers (about 2,000 characters is the usual safe bound).
-MAX_LINK_CHARS = 1_800
+#: The most characters the page's link gives the review, URL-encoded. Proxies in front of a
+#: deployment (nginx, Apache) refuse a request line over 8 KB by default, so a longer link would
+#: not even reach the page; this leaves room for the rest of the address (the long example fits).
+MAX_LINK_CHARS = 6_000
 #: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
 LABEL_EVERY_WORD = 40
 READING_HEIGHT = 340
@@ -177,7 +178,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     if st.session_state.get("shared_cut"):
         linked, whole = st.session_state.shared_cut
         st.caption(f"The page's link carries the first {linked:,} of your {whole:,} characters: a longer address "
-                   "breaks in some browsers and chat apps.")
+                   "would not get through some servers and chat apps.")
     why = refusal(text)
     if why:
         st.info(f"Nothing to classify: {why}. Type a review in the box above, or pick an example.")
