@@ -170,6 +170,10 @@ def test_every_tab_of_a_broken_zoo_in_public_mode_shows_no_server_folder(monkeyp
             assert "Computed on this server" in " ".join(c.value for c in at.caption)  # the stale probes.json
         seen.append(everything_sent(at))
     assert_no_folder_name("\n".join(seen), "an element")
+    # The messages as the server had them did name the folder: the boundary took it out (and logged them whole).
+    from views.messages import _logged
+
+    assert any(UNMISTAKABLE in line.lower() for line in _logged)
     assert downloads, "the page offers downloads"
     for data in downloads:
         assert_no_folder_name(data.decode("utf-8", errors="replace"), "a download")
