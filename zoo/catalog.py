@@ -20,7 +20,8 @@ UNITS = 32
 
 @dataclass(frozen=True)
 class Recipe:
-    """How a variant is trained. The defaults are the seed tutorial's recipe."""
+    """How a variant is trained. The defaults are the seed tutorial's hyperparameters (how the training
+    itself differs from its model.fit: ``TRAINING_DIFFERENCES``)."""
 
     name: str = "seed"
     optimizer: str = "rmsprop"
