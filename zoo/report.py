@@ -6,9 +6,7 @@ The README's results table and the Hub repo's top-level ``README.md`` both come 
 
 from __future__ import annotations
 
-import yaml
-
-from .card import TAGS, hub_header, model_index_entry
+from .card import TAGS, card_data, eval_results, keras_recipe, model_card
 from .evaluation import SHORT_TEXT_KINDS
 from .store import Zoo
 
@@ -78,24 +76,22 @@ def training_caption(zoo: Zoo) -> str:
             f"metadata records it: {where}.")
 
 
-def zoo_card_metadata(zoo: Zoo) -> dict:
-    """The YAML header of the zoo card: library, dataset, tags, and each variant's test accuracy."""
+def zoo_card_metadata(zoo: Zoo, repo_id: str):
+    """The YAML header of the zoo card (a ``ModelCardData``): library, dataset, tags, and each
+    variant's accuracies as ``eval_results`` named after the variant."""
     artifacts = zoo.artifacts()
     cells = sorted({artifact.spec.cell.lower() for artifact in artifacts})
-    return hub_header(
-        [*TAGS, *cells, "model-zoo"],
-        [model_index_entry(artifact.id, artifact.metadata["test_accuracy"]) for artifact in artifacts],
-    )
+    results = [result for artifact in artifacts for result in eval_results(artifact.metadata, f"{artifact.id} ")]
+    return card_data(repo_id.split("/")[-1], results, [*TAGS, *cells, "model-zoo"])
 
 
 def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
     """The top-level ``README.md`` of a Hub repo holding ``zoo``: header, table, layout and use."""
-    header = yaml.safe_dump(zoo_card_metadata(zoo), sort_keys=False)
     first = zoo.ids[0] if zoo.ids else "VARIANT"
+    maxlen = zoo.artifact(first).spec.maxlen if zoo.ids else 500
     test_sizes = {artifact.metadata["data"]["test_reviews"] for artifact in zoo.artifacts()}
     test_split = f"IMDB test split ({test_sizes.pop():,} reviews)" if len(test_sizes) == 1 else "IMDB test split"
-    return "\n".join([
-        f"---\n{header}---",
+    body = "\n".join([
         "# SimpleRNN Zoo",
         "",
         "Recurrent sentiment classifiers for English movie reviews (IMDB), from a one-layer SimpleRNN "
@@ -111,9 +107,10 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         "## Layout",
         "",
         "This one repo holds the whole zoo: `zoo.json` lists the variants, and each variant is a "
-        "folder with `model.keras`, `vocabulary.txt`, `history.json`, `metadata.json` (spec, metrics, "
-        "sha256 of each file) and its own model card `README.md`. One commit publishes the zoo, so a "
-        "commit hash pins every variant at once.",
+        "folder with `model.keras`, `vocabulary.txt`, `tokenizer.json` (the same words and the text "
+        "pipeline, for the Hugging Face `tokenizers` library), `history.json`, `metadata.json` (spec, "
+        "metrics, sha256 of each file) and its own model card `README.md`. One commit publishes the zoo, "
+        "so a commit hash pins every variant at once.",
         "",
         "## Use",
         "",
@@ -122,15 +119,10 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         f'python -m zoo classify --zoo hf://{repo_id} --variant {first} "What a wonderful film."',
         "```",
         "",
-        "Or one variant with Keras alone:",
+        "Or one variant with Keras alone (`pip install keras tensorflow huggingface_hub tokenizers`); each "
+        "variant's card gives its own lines:",
         "",
-        "```python",
-        "import keras",
-        "from huggingface_hub import hf_hub_download",
-        f'path = hf_hub_download("{repo_id}", "{first}/model.keras")',
-        "model = keras.saving.load_model(path)  # safe_mode=True by default",
-        "```",
-        "",
-        f"and encode text with the words of `{first}/vocabulary.txt` as that variant's card explains.",
+        *keras_recipe(repo_id, first, maxlen),
         "",
     ])
+    return str(model_card(zoo_card_metadata(zoo, repo_id), body))

@@ -6,7 +6,10 @@ files equal to the checksums recorded when it was saved, and its model loadable 
 from other models than the zoo's is reported as out of date. Folders the manifest does not list, and what
 an interrupted save left behind, are reported as warnings: they are never served. So are
 variants trained with another text pipeline version than ``zoo.text`` serves, and recipe
-fields this version does not know (a zoo written by a newer version): both still serve.
+fields this version does not know (a zoo written by a newer version): both still serve. Each
+variant's ``tokenizer.json`` (for Hub users without the zoo package) must hold the words of its
+``vocabulary.txt``; one that is missing, or written for another text pipeline, is a warning
+(the zoo never reads it, and ``training.push`` refuses to publish it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .artifact import HISTORY_KEYS, MANIFEST_FILE, Artifact, ArtifactError, read_manifest
+from . import tokenizer_file
+from .artifact import HISTORY_KEYS, MANIFEST_FILE, TOKENIZER_FILE, Artifact, ArtifactError, read_manifest
 from .store import Zoo
 from .text import TEXT_PIPELINE_VERSION
 
@@ -134,6 +138,7 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
                    "and ignored (a training setting; the model reads texts as before)")
     if artifact.id != variant_id:
         report.add(ERROR, variant_id, f"its metadata.json describes {artifact.id!r}: the folder holds another variant")
+    _check_tokenizer(zoo, artifact, report)
     lengths = {key: len(artifact.history[key]) for key in HISTORY_KEYS}
     if len(set(lengths.values())) != 1 or not 1 <= artifact.metadata.get("best_epoch", 0) <= lengths["loss"]:
         report.add(ERROR, variant_id, f"history.json epochs per metric {lengths} do not agree with each other "
@@ -150,6 +155,23 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
     if not 0.0 <= p <= 1.0:  # also catches NaN
         report.add(ERROR, variant_id, f"the model loads but answers {p} for a test text: its weights are damaged")
     return artifact
+
+
+def _check_tokenizer(zoo: Zoo, artifact: Artifact, report: Report) -> None:
+    """The variant's ``tokenizer.json`` must hold its vocabulary and express ``zoo.text``'s pipeline."""
+    found = tokenizer_file.problem(artifact.path / TOKENIZER_FILE, artifact.vocabulary())
+    if found is None:
+        return
+    kind, why = found
+    if zoo.origin.get("kind") == "hub":
+        fix = "write it in the zoo's folder with python -m training.refresh, then publish again with training.push"
+    else:
+        fix = f"write it with python -m training.refresh --zoo {zoo.path}"
+    if kind == "vocabulary":
+        report.add(ERROR, artifact.id, f"{why}: Hub users would encode texts with other ids; {fix}")
+    else:
+        report.add(WARNING, artifact.id, f"{why}: Hub users without the zoo package cannot encode texts as the "
+                   f"zoo does, and push refuses to publish it; {fix}")
 
 
 def _check_folder(zoo: Zoo, listed: list[str], report: Report) -> None:
