@@ -44,10 +44,10 @@ PAD_NAME = "[PAD]"
 #: there also holds combining marks, which Python's does not; letters and numbers are the
 #: characters Python's ``[^\\W_]`` holds.
 WORD_PATTERN = r"[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*"
-#: A capital sigma that Python's ``str.lower`` makes a final sigma: after a cased letter (and
-#: up to two case-ignorable characters), not before one.
-FINAL_SIGMA = (r"(?<=\p{Cased}|\p{Cased}\p{Case_Ignorable}|\p{Cased}\p{Case_Ignorable}\p{Case_Ignorable})"
-               "\u03a3" r"(?!\p{Case_Ignorable}*\p{Cased})")
+#: A capital sigma that Python's ``str.lower`` makes a final sigma: after a cased character and
+#: any case-ignorable ones, and not before such a run and a cased character.
+FINAL_SIGMA = (r"(?<=[\p{Cased}&&\P{Case_Ignorable}]\p{Case_Ignorable}*)" "\u03a3"
+               r"(?!\p{Case_Ignorable}*[\p{Cased}&&\P{Case_Ignorable}])")
 #: Apostrophes ``zoo.text`` unifies; the file writes the same set.
 APOSTROPHES = "\u2019\u2018`\u00b4"
 #: Numeric character references the file decodes when what they stand for is a space or a
@@ -58,8 +58,11 @@ NUMERIC_RANGES = (range(0, 0x250), range(0x2000, 0x2C00), range(0xF000, 0xF100))
 #: Characters of HTML tags: an entity standing for one is decoded exactly (``&lt;br /&gt;``).
 _TAG_CHARACTERS = frozenset("<>/=\"'`-_:.&")
 _SPACES = frozenset("\t\n\f\r ")
-#: What an entity standing for a character no word or tag holds is replaced with.
-_SEPARATOR = "\u2022"
+#: What an entity standing for characters no word or tag holds is replaced with: a middle dot
+#: when they are all case-ignorable (a soft hyphen, a zero-width space: they let a final sigma
+#: be final, as the middle dot does), else a bullet.
+_SEPARATOR, _IGNORABLE_SEPARATOR = "\u2022", "\u00b7"
+_SEPARATORS = (_SEPARATOR, _IGNORABLE_SEPARATOR)
 
 
 def document(vocabulary: Vocabulary) -> dict:
@@ -120,7 +123,7 @@ def normalizer() -> dict:
         {"type": "Replace", "pattern": {"Regex": f"[{APOSTROPHES}]"}, "content": "'"},
         {"type": "NFKC"},
         # Python's str.lower writes a capital sigma that ends a word as final sigma; the
-        # library's Lowercase maps each letter alone (up to two case-ignorable characters between).
+        # library's Lowercase maps each letter alone.
         {"type": "Replace", "pattern": {"Regex": FINAL_SIGMA}, "content": "\u03c2"},
         {"type": "Lowercase"},
         {"type": "Replace", "pattern": {"Regex": TAG_PATTERN}, "content": " "},
@@ -128,23 +131,23 @@ def normalizer() -> dict:
 
 
 def entity_rules() -> list[tuple[str, str]]:
-    """``(pattern, replacement)`` for each entity pass, in order: spaces, separators, characters
-    that disappear, then one per exactly decoded text, ``&`` last (a decoded ``&`` must not start
+    """``(pattern, replacement)`` for each entity pass, in order: spaces, separators (two kinds),
+    characters that disappear, then one per exactly decoded text, ``&`` last (a decoded ``&`` must not start
     an entity that a later pass would decode: ``html.unescape`` reads ``&amp;lt;`` as ``&lt;``)."""
     groups: dict[str, list[str]] = {}
     exact = _exact_texts()
     for form in _entity_forms():
         replacement = _replacement(html.unescape(form))
-        if replacement is not None and (replacement in exact or replacement in (" ", _SEPARATOR, "")):
+        if replacement is not None and (replacement in exact or replacement in (" ", *_SEPARATORS, "")):
             groups.setdefault(replacement, []).append(form)
-    order = [" ", _SEPARATOR, "", *sorted(exact - {"&"}), "&"]
+    order = [" ", *_SEPARATORS, "", *sorted(exact - {"&"}), "&"]
     return [(_pattern(groups[text]), text) for text in order if text in groups]
 
 
 def _replacement(value: str) -> str | None:
-    """What the file replaces an entity standing for ``value`` with: ``" "`` for a space,
-    ``_SEPARATOR`` for characters no word or tag holds, else ``value`` as ``standardize``
-    leaves it (None for the rest of ``standardize``'s work that cannot be done here)."""
+    """What the file replaces an entity standing for ``value`` with: ``" "`` for a space, one of
+    ``_SEPARATORS`` for characters no word or tag holds, else ``value`` as ``standardize``
+    leaves it (lower-cased, but for a capital sigma)."""
     text = standardize(value)
     if "\u03a3" in unicodedata.normalize("NFKC", value):
         # A capital sigma is lower-cased later, in its context (final sigma), as str.lower does.
@@ -154,7 +157,9 @@ def _replacement(value: str) -> str | None:
     # A combining mark joins the letter before it under NFKC: never a mere separator.
     marks = any(unicodedata.category(ch).startswith("M") for ch in value + text)
     if text and not marks and not any(ch.isalnum() or ch in _TAG_CHARACTERS or ch in _SPACES for ch in text):
-        return _SEPARATOR
+        # Case-ignorable: what str.lower then writes for a capital sigma after a letter and ``text``.
+        ignorable = all(("A" + ch + "\u03a3").lower()[-1] == "\u03c2" for ch in text)
+        return _IGNORABLE_SEPARATOR if ignorable else _SEPARATOR
     return text
 
 
@@ -165,7 +170,7 @@ def _exact_texts() -> frozenset[str]:
     values = [chr(code) for code in name2codepoint.values()] + ["'"]
     values += [chr(code) for code in range(0x21, 0x7F) if not chr(code).isalnum()]
     values += ["\u0159", "\u0131", "\u010d"]  # ř ı č (&#345; &#305; &#269;)
-    return frozenset(text for text in map(_replacement, values) if text not in (" ", _SEPARATOR))
+    return frozenset(text for text in map(_replacement, values) if text not in (" ", *_SEPARATORS))
 
 
 def _entity_forms() -> list[str]:
