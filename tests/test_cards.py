@@ -92,7 +92,7 @@ def test_a_cards_facts_come_from_the_metadata(tiny_zoo_path):
 
     del metadata["training"], metadata["text_pipeline"]
     card = render_card(metadata, artifact.history)
-    assert "training pipeline not recorded, on machine not recorded, text pipeline 1, code revision not recorded" in card
+    assert "training pipeline not recorded, on a machine not recorded, text pipeline 1, code revision not recorded" in card
 
 
 def test_the_card_shows_the_keras_recipe_for_the_variants_own_maxlen(tiny_zoo_path):

@@ -62,7 +62,7 @@ def trained_on(metadata: dict) -> str:
     training = metadata.get("training") if isinstance(metadata.get("training"), dict) else {}
     machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
     return f"{machine['cpu']}, {machine['cores']} cores" if machine.get("cpu") and machine.get("cores") else \
-        "machine not recorded"
+        "a machine not recorded"
 
 
 def provenance(metadata: dict) -> str:
@@ -96,6 +96,28 @@ def keras_recipe(repo_id: str, variant_id: str, maxlen: int) -> list[str]:
         "",
         f"print(classify({list(RECIPE_TEXTS)!r}))",
         "```",
+    ]
+
+
+def use_section(variant_id: str, maxlen: int, repo_id: str) -> list[str]:
+    """A variant card's "Use" section: with Keras alone (the tested recipe), then with the zoo package."""
+    return [
+        "## Use",
+        "",
+        "With Keras alone (`pip install keras tensorflow huggingface_hub tokenizers`): `tokenizer.json` splits a "
+        "text into words as the zoo does (HTML entities decoded, apostrophes unified, NFKC, lower case, HTML tags "
+        "removed) and maps them to ids (0 padding, 1 unknown); `pad_sequences` keeps the last "
+        f"{maxlen} ids and pads at the front, as in training.",
+        "",
+        *keras_recipe(repo_id, variant_id, maxlen),
+        "",
+        "With the `zoo` package of the SimpleRNN Zoo repository installed (`pip install .` in a clone of it):",
+        "",
+        "```python",
+        "import zoo",
+        f'zoo.open_zoo("hf://{repo_id}").classify(["What a wonderful film."], ["{variant_id}"])',
+        "```",
+        "",
     ]
 
 
@@ -158,23 +180,7 @@ def render_card(metadata: dict, history: dict, repo_id: str = PLACEHOLDER_REPO) 
             for e in range(len(history["loss"]))
         ),
         "",
-        "## Use",
-        "",
-        "With Keras alone (`pip install keras tensorflow huggingface_hub tokenizers`): `tokenizer.json` splits a "
-        "text into words as the zoo does (HTML entities decoded, apostrophes unified, NFKC, lower case, HTML tags "
-        "removed) "
-        "and maps them to ids (0 padding, 1 unknown); `pad_sequences` keeps the last "
-        f"{spec.maxlen} ids and pads at the front, as in training.",
-        "",
-        *keras_recipe(repo_id, metadata["id"], spec.maxlen),
-        "",
-        "With the `zoo` package of the SimpleRNN Zoo repository installed (`pip install .` in a clone of it):",
-        "",
-        "```python",
-        "import zoo",
-        f'zoo.open_zoo("hf://{repo_id}").classify(["What a wonderful film."], ["{metadata["id"]}"])',
-        "```",
-        "",
+        *use_section(metadata["id"], spec.maxlen, repo_id),
     ]
     return str(model_card(card_metadata(metadata), "\n".join(lines)))
 

@@ -6,7 +6,7 @@ The README's results table and the Hub repo's top-level ``README.md`` both come 
 
 from __future__ import annotations
 
-from .card import TAGS, card_data, eval_results, keras_recipe, model_card
+from .card import TAGS, card_data, eval_results, keras_recipe, model_card, trained_on
 from .evaluation import SHORT_TEXT_KINDS
 from .store import Zoo
 
@@ -58,11 +58,7 @@ def training_caption(zoo: Zoo) -> str:
     for artifact in zoo.artifacts():
         training = artifact.metadata.get("training")
         training = training if isinstance(training, dict) else {}
-        machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
-        if machine.get("cpu") and machine.get("cores"):
-            where = f"{machine['cpu']}, {machine['cores']} cores"
-        else:
-            where = "a machine not recorded"
+        where = trained_on(artifact.metadata)
         pipeline = training.get("pipeline")
         key = f"{where}, trained by `{pipeline}`" if pipeline else where
         groups.setdefault(key, []).append(artifact.id)
