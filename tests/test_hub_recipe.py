@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import REPO
 from tests.test_hub import OWNER_REPO, fake_hub, hf_cache, publish  # noqa: F401 (fixtures)

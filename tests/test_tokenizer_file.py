@@ -21,9 +21,12 @@ from tests.conftest import REPO, TINY_VARIANTS
 from training import refresh
 from zoo import tokenizer_file
 from zoo.artifact import CARD_FILE, TOKENIZER_FILE, VOCABULARY_FILE, write_json
+from zoo.imdb import IMDB_ENV
 from zoo.store import BUNDLED_ZOO, open_zoo
 from zoo.text import Vocabulary, tokenize
 from zoo.verify import verify_zoo
+
+IMDB_DATA = os.environ.get(IMDB_ENV)
 
 #: The project's test strings: markup, entities, apostrophes, curly quotes, accents, scripts,
 #: compatibility forms, emoji, control characters, and words in angle brackets.
@@ -102,12 +105,14 @@ def test_unknown_words_are_unk_and_the_bundled_vocabulary_is_the_files(tmp_path)
 
 
 @pytest.mark.imdb
+@pytest.mark.skipif(not IMDB_DATA or not Path(IMDB_DATA).exists(),
+                    reason=f"set {IMDB_ENV} to aclImdb_v1.tar.gz (e.g. ../shared/data/aclImdb_v1.tar.gz)")
 def test_it_gives_zoo_texts_ids_on_all_50000_imdb_reviews(tmp_path):
     """Every labelled review of the archive, with a vocabulary of every word they hold (so that
     any difference in a word shows, not only in the 10,000 words a variant knows)."""
     from zoo.imdb import load_imdb
 
-    imdb = load_imdb(os.environ.get("IMDB_DATA") or REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz")
+    imdb = load_imdb(IMDB_DATA)
     reviews = imdb.train.texts + imdb.test.texts
     started = time.perf_counter()
     words = [tokenize(review) for review in reviews]
