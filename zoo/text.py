@@ -76,7 +76,7 @@ def clip(text: str) -> str:
 
 
 def standardize(text: str) -> str:
-    """Return ``text`` lower-cased, with HTML tags and entities removed and apostrophes unified.
+    """Return ``text`` lower-cased, with HTML entities decoded, apostrophes unified and HTML tags removed.
 
     Non-word characters other than apostrophes are left for ``tokenize`` to drop. Only the
     last ``MAX_TEXT_CHARS`` characters are read.
