@@ -81,7 +81,8 @@ def test_pyproject_declares_what_the_zoo_package_imports_in_ranges_that_admit_th
 
 def test_pip_install_gives_an_importable_zoo_and_a_zoo_command(tmp_path):
     """``pip install .`` (dependencies from this environment) outside the repository: ``import zoo``
-    finds the installed package, ``zoo --help`` runs, and without a zoo it says where to find one."""
+    finds the installed package, its long description is the README, ``zoo --help`` runs, and
+    without a zoo it says where to find one."""
     source = tmp_path / "source"
     shutil.copytree(REPO / "zoo", source / "zoo", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
@@ -109,6 +110,12 @@ def test_pip_install_gives_an_importable_zoo_and_a_zoo_command(tmp_path):
     where = subprocess.run([str(python), "-c", "import zoo; print(zoo.__file__)"], cwd=outside, env=env,
                            capture_output=True, text=True, timeout=300)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stderr[-2000:]
+    # The repository's README is the package's long description: Markdown, no Space front matter first.
+    described = subprocess.run([str(python), "-c", "import importlib.metadata as m; d = m.metadata('simplernn-zoo'); "
+                                "print(d['Description-Content-Type']); print(d.get_payload())"],
+                               cwd=outside, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    content_type, _, description = described.stdout.partition("\n")
+    assert content_type == "text/markdown" and description.startswith("# SimpleRNN Zoo\n"), described.stderr[-2000:]
 
     helped = subprocess.run([str(bin_dir / "zoo"), "--help"], cwd=outside, env=env, capture_output=True, text=True,
                             timeout=300)

@@ -1,0 +1,168 @@
+"""What the zoo shows: the README's lessons, written from the artifacts and ``probes.json``.
+
+Each lesson is one function that reads the numbers it quotes from the zoo (histories, recorded
+accuracies, probe results) and returns one Markdown bullet, or None when the zoo lacks the
+variants it compares. The headline of a lesson follows its numbers: a retrained zoo that
+tells another story gets another headline, never a stale one.
+
+    python -m zoo report --update README.md     # the results table and these lessons
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+
+from .artifact import Artifact
+from .probes import SPAN_K, read_probes, span_text
+from .seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_VARIANT
+from .store import Zoo
+
+#: A difference in test accuracy this small is not called a gain: about the spread between two
+#: training runs of one seed-recipe variant (its validation accuracy swings by more from epoch to epoch).
+NOISE = 0.01
+#: Lines of the Markdown source wrapped at this width, as the hand-written README is.
+WIDTH = 100
+
+
+def _seed_rnns(zoo: Zoo) -> list[Artifact]:
+    """The seed recipe's SimpleRNNs: the tutorial's model at each depth and ``maxlen``."""
+    return [a for a in zoo.artifacts() if a.spec.cell == "SimpleRNN" and a.spec.recipe.name == "seed"]
+
+
+def _span(values: list[float], digits: int = 3) -> str:
+    """``0.585–0.703``; ``−0.05 to 0.04`` (a dash beside a minus sign misreads); one value when all round alike."""
+    low, high = (f"{v:.{digits}f}".replace("-", "−") for v in (min(values), max(values)))
+    return low if low == high else f"{low} to {high}" if "−" in low + high else f"{low}–{high}"
+
+
+def _acc(artifact: Artifact) -> str:
+    return f"{artifact.metadata['test_accuracy']:.3f}"
+
+
+def overfitting(zoo: Zoo, probes: dict | None) -> str | None:
+    rnns = _seed_rnns(zoo)
+    seed = next((a for a in rnns if a.id == SEED_VARIANT), None)
+    if seed is None:
+        return None
+    train = [a.history["accuracy"][-1] for a in rnns]
+    peaks = [a.metadata["best_epoch"] for a in rnns]
+    epochs = len(seed.history["loss"])
+    val = seed.history["val_accuracy"]
+    return (f"**Validation accuracy peaks after a few epochs, then the network overfits.** The seed-recipe "
+            f"SimpleRNNs reach {_span(train)} training accuracy by epoch {epochs}, while their validation accuracy "
+            f"peaks at epoch {min(peaks)}–{max(peaks)}. The tutorial's own history peaks at "
+            f"{SEED_HISTORY['val_accuracy'][SEED_BEST_EPOCH - 1]:.3f} (epoch {SEED_BEST_EPOCH}) and ends at "
+            f"{SEED_HISTORY['val_accuracy'][-1]:.3f}; `{seed.id}` peaks at {max(val):.3f} (epoch "
+            f"{seed.metadata['best_epoch']}) and ends at {val[-1]:.3f}. Every variant keeps its best validation "
+            "epoch's weights, which is what makes the test accuracies comparable.")
+
+
+def depth(zoo: Zoo, probes: dict | None) -> str | None:
+    by_maxlen: dict[int, dict[int, Artifact]] = {}
+    for artifact in _seed_rnns(zoo):
+        by_maxlen.setdefault(artifact.spec.maxlen, {})[artifact.spec.layers] = artifact
+    rows = {maxlen: layers for maxlen, layers in sorted(by_maxlen.items(), reverse=True) if len(layers) > 1 and 1 in layers}
+    if not rows:
+        return None
+    gain = max(a.metadata["test_accuracy"] - layers[1].metadata["test_accuracy"]
+               for layers in rows.values() for a in layers.values())
+    per_layer = {a.metadata["params"] - layers[1].metadata["params"] for layers in rows.values()
+                 for n, a in layers.items() if n == 2}
+    headline = ("**Depth does not help a SimpleRNN.**" if gain <= NOISE else
+                f"**Depth helps a SimpleRNN by at most {gain:.3f}.**")
+    counts = "one, two and four" if all(sorted(l) == [1, 2, 4] for l in rows.values()) else "more"
+    detail = "; ".join(f"at {maxlen} words {', '.join(_acc(layers[n]) for n in sorted(layers))}"
+                       for maxlen, layers in rows.items())
+    params = f"Each extra SimpleRNN(32) adds only {per_layer.pop():,} parameters, and no" if len(per_layer) == 1 else "No"
+    return (f"{headline} {params} stack beats one layer by more than {max(gain, NOISE):.2f} in test accuracy "
+            f"({counts} layers: {detail}).")
+
+
+def maxlen(zoo: Zoo, probes: dict | None) -> str | None:
+    one_layer = sorted((a for a in _seed_rnns(zoo) if a.spec.layers == 1), key=lambda a: a.spec.maxlen)
+    if len(one_layer) < 2:
+        return None
+    shortest, longest = one_layer[0], one_layer[-1]
+    gain = longest.metadata["test_accuracy"] - shortest.metadata["test_accuracy"]
+    headline = (f"**A longer `maxlen` helps one layer**" if gain > NOISE else
+                f"**A longer `maxlen` barely changes one layer**")
+    detail = ", ".join(f"{_acc(a)} at {a.spec.maxlen}" for a in one_layer)
+    median = shortest.metadata.get("data", {}).get("median_train_words")
+    reviews = f": the median training review has {median} words, so {shortest.spec.maxlen} cuts most reviews" if (
+        median and median > shortest.spec.maxlen) else ""
+    gated = [a for a in zoo.artifacts() if a.spec.cell != "SimpleRNN" and a.spec.recipe.name == "seed"
+             and a.spec.maxlen == longest.spec.maxlen]
+    cells = (f" The gated cells at {longest.spec.maxlen} words: "
+             + ", ".join(f"{a.spec.cell} {_acc(a)}" for a in gated) + ".") if gated else ""
+    return f"{headline} ({detail}){reviews}.{cells}"
+
+
+def short_texts(zoo: Zoo, probes: dict | None) -> str | None:
+    def accuracy(a: Artifact) -> tuple[float, float] | None:
+        short = a.metadata.get("short_text_accuracy") or {}
+        return (short["first_sentence"], short["last_sentence"]) if {"first_sentence", "last_sentence"} <= set(short) else None
+
+    measured = {a.id: (a, accuracy(a)) for a in zoo.artifacts() if accuracy(a)}
+    seed = [pair for a, pair in measured.values() if a.spec.recipe.name == "seed" and a.spec.cell == "SimpleRNN"]
+    if not seed:
+        return None
+    best, pair = max(measured.values(), key=lambda item: sum(item[1]))
+    easier = "the last sentence (often the verdict) being easier than the first" if all(
+        last >= first for first, last in seed) else "the first and the last sentence alike"
+    return (f"**Short texts are hard for models trained on whole reviews.** On one sentence of a test review, "
+            f"the seed-recipe SimpleRNNs drop to {_span([x for p in seed for x in p])} accuracy, {easier}. "
+            f"Best on both is `{best.id}` ({pair[0]:.3f} / {pair[1]:.3f}, and {_acc(best)} on whole reviews).")
+
+
+def memory(zoo: Zoo, probes: dict | None) -> str | None:
+    if not probes or not probes.get("variants"):
+        return None
+    results = {vid: r for vid, r in probes["variants"].items() if vid in zoo.ids}
+    first = {vid: r["memory"]["sentence_first"] for vid, r in results.items()}
+    measured = {vid: m for vid, m in first.items() if m["span"] is not None}
+    if not measured:
+        return None
+    spans = {vid: m["span"] for vid, m in measured.items() if m["span_ends"] == "forgets"}
+    if not spans:
+        return None
+    longest = max(spans, key=lambda vid: (spans[vid], vid))
+    last = [r["memory"]["filler_first"] for r in results.values()]
+    k = SPAN_K.index(200) if 200 in SPAN_K else len(SPAN_K) - 1
+    late = [m["separation"][k] for m in first.values() if m["separation"][k] is not None]
+    headline = "within tens of words" if max(spans.values()) < 100 else f"within {max(spans.values())} words"
+    return (f"**A sentence fades {headline}.** Followed by neutral filler, a clear sentence keeps half its effect "
+            f"for {min(spans.values())} to {max(spans.values())} words in {len(spans)} of {len(first)} variants "
+            f"(longest: `{longest}`); after {SPAN_K[k]} words the separation between positive and negative is "
+            f"{_span(late, 2)}. With the sentence read last, after the filler, the spans are "
+            f"{', '.join(sorted({span_text(m) for m in last}))} words: what is read last decides.")
+
+
+def negation(zoo: Zoo, probes: dict | None) -> str | None:
+    if not probes or not probes.get("variants"):
+        return None
+    tests = {vid: {t: r["tests"][t]["accuracy"] for t in r["tests"]}
+             for vid, r in probes["variants"].items() if vid in zoo.ids}
+    if not tests or not all({"negation.negated", "negation.not_good", "negation.not_bad"} <= set(t) for t in tests.values()):
+        return None
+    negated = [t["negation.negated"] for t in tests.values()]
+    word = [vid for vid, t in tests.items() if t["negation.not_good"] >= 0.9 and t["negation.not_bad"] <= 0.1]
+    headline = "**Negation is not understood.**" if max(negated) <= 0.5 else "**Negation is understood in part.**"
+    return (f"{headline} The variants get {_span(negated, 2)} of the negated sentences right (\"not good\", "
+            f"\"not bad\"). To {len(word)} of the {len(tests)} variants *not* is simply a negative word: it lowers "
+            "P(positive) after *good* and after *bad* alike.")
+
+
+LESSONS: tuple[Callable[[Zoo, dict | None], str | None], ...] = (overfitting, depth, maxlen, short_texts, memory, negation)
+
+
+def lessons_markdown(zoo: Zoo) -> str:
+    """The lessons ``zoo`` teaches, as a Markdown list (one bullet per lesson its variants support).
+
+    The probe lessons read the zoo's ``probes.json`` (``python -m zoo probe --write``) and are left
+    out without it.
+    """
+    probes = read_probes(zoo.path) if zoo.path is not None else None
+    bullets = [lesson(zoo, probes) for lesson in LESSONS]
+    return "".join(textwrap.fill(bullet, WIDTH, initial_indent="- ", subsequent_indent="  ", break_long_words=False,
+                                 break_on_hyphens=False) + "\n" for bullet in bullets if bullet)
