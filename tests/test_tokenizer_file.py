@@ -175,6 +175,15 @@ def test_verify_and_push_check_the_tokenizer_file(damage, severity, message, tin
         checked_zoo(tiny_zoo_copy)
 
 
+def test_a_zoo_without_tokenizer_files_gets_one_warning_and_still_serves(tiny_zoo_copy):
+    for variant_id in TINY_VARIANTS:
+        (tiny_zoo_copy / variant_id / TOKENIZER_FILE).unlink()
+    report = verify_zoo(open_zoo(tiny_zoo_copy), load_models=False)
+    assert report.ok and [(p.severity, p.subject) for p in report.problems] == [("warning", "all 3 variants")]
+    assert "no tokenizer.json" in report.problems[0].message
+    assert open_zoo(tiny_zoo_copy).classify(["A wonderful film."])[TINY_VARIANTS[0]].shape == (1,)
+
+
 def test_refresh_writes_cards_and_tokenizer_files_and_leaves_a_broken_variant_alone(tiny_zoo_copy, capsys):
     fresh = {v: (tiny_zoo_copy / v / CARD_FILE).read_bytes() for v in TINY_VARIANTS}
     (tiny_zoo_copy / TINY_VARIANTS[0] / TOKENIZER_FILE).unlink()

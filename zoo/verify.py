@@ -81,22 +81,29 @@ def verify_zoo(zoo: Zoo, *, load_models: bool = True) -> Report:
         report.add(ERROR, "zoo", f"{error}; every variant is unreachable until it is fixed")
         listed = []
     pipelines: dict[int, list[str]] = {}
+    artifacts = []
     for variant_id in listed:
         if zoo.variants is not None and variant_id not in zoo.variants:
             continue
         report.variants[variant_id] = "ok"
         artifact = _check_variant(zoo, variant_id, report, load_models)
+        artifacts += [artifact] if artifact is not None else []
         if artifact is not None and artifact.text_pipeline != TEXT_PIPELINE_VERSION:
             pipelines.setdefault(artifact.text_pipeline, []).append(variant_id)
     for version, ids in sorted(pipelines.items()):
         # One line per version: a zoo trained before a pipeline change would otherwise warn once per variant.
-        subject = f"all {len(ids)} variants" if len(ids) == len(report.variants) > 1 else ", ".join(ids)
-        report.add(WARNING, subject, f"trained with text pipeline {version}, served with "
+        report.add(WARNING, _variants(ids, report), f"trained with text pipeline {version}, served with "
                    f"{TEXT_PIPELINE_VERSION} (zoo.text): some texts split into words differently than in training; "
                    "python -m zoo evaluate measures the effect, retraining removes it")
+    _check_tokenizers(zoo, artifacts, report)
     _check_folder(zoo, listed, report)
     _check_probes(zoo, report)
     return report
+
+
+def _variants(ids: list[str], report: Report) -> str:
+    """The subject of a warning about several variants: ``all 12 variants``, or their ids."""
+    return f"all {len(ids)} variants" if len(ids) == len(report.variants) > 1 else ", ".join(ids)
 
 
 def _check_probes(zoo: Zoo, report: Report) -> None:
@@ -138,7 +145,6 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
                    "and ignored (a training setting; the model reads texts as before)")
     if artifact.id != variant_id:
         report.add(ERROR, variant_id, f"its metadata.json describes {artifact.id!r}: the folder holds another variant")
-    _check_tokenizer(zoo, artifact, report)
     lengths = {key: len(artifact.history[key]) for key in HISTORY_KEYS}
     if len(set(lengths.values())) != 1 or not 1 <= artifact.metadata.get("best_epoch", 0) <= lengths["loss"]:
         report.add(ERROR, variant_id, f"history.json epochs per metric {lengths} do not agree with each other "
@@ -157,21 +163,26 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
     return artifact
 
 
-def _check_tokenizer(zoo: Zoo, artifact: Artifact, report: Report) -> None:
-    """The variant's ``tokenizer.json`` must hold its vocabulary and express ``zoo.text``'s pipeline."""
-    found = tokenizer_file.problem(artifact.path / TOKENIZER_FILE, artifact.vocabulary())
-    if found is None:
-        return
-    kind, why = found
+def _check_tokenizers(zoo: Zoo, artifacts: list[Artifact], report: Report) -> None:
+    """Each variant's ``tokenizer.json`` must hold its vocabulary and express ``zoo.text``'s pipeline.
+
+    One that holds other words is an error (Hub users would get other ids); missing ones, and
+    ones written for another pipeline, are one warning each (the zoo itself never reads them).
+    """
     if zoo.origin.get("kind") == "hub":
         fix = "write it in the zoo's folder with python -m training.refresh, then publish again with training.push"
     else:
         fix = f"write it with python -m training.refresh --zoo {zoo.path}"
-    if kind == "vocabulary":
-        report.add(ERROR, artifact.id, f"{why}: Hub users would encode texts with other ids; {fix}")
-    else:
-        report.add(WARNING, artifact.id, f"{why}: Hub users without the zoo package cannot encode texts as the "
-                   f"zoo does, and push refuses to publish it; {fix}")
+    stale: dict[str, list[str]] = {}
+    for artifact in artifacts:
+        found = tokenizer_file.problem(artifact.path / TOKENIZER_FILE, artifact.vocabulary())
+        if found and found[0] == "vocabulary":
+            report.add(ERROR, artifact.id, f"{found[1]}: Hub users would encode texts with other ids; {fix}")
+        elif found:
+            stale.setdefault(found[1], []).append(artifact.id)
+    for why, ids in stale.items():
+        report.add(WARNING, _variants(ids, report), f"{why}: Hub users without the zoo package cannot encode texts "
+                   f"as the zoo does, and training.push refuses to publish it; {fix}")
 
 
 def _check_folder(zoo: Zoo, listed: list[str], report: Report) -> None:
