@@ -195,7 +195,11 @@ def test_model_card_has_hugging_face_metadata(round_trip):
     assert entry["name"] == ROUND_TRIP_ID
     [result] = entry["results"]
     assert result["dataset"]["split"] == "test"
-    assert result["metrics"] == [{"type": "accuracy", "value": meta["test_accuracy"], "name": "Test accuracy"}]
+    assert result["metrics"] == [
+        {"type": "accuracy", "value": meta["test_accuracy"], "name": "test accuracy"},
+        *({"type": "accuracy", "value": meta["short_text_accuracy"][kind],
+           "name": f"accuracy on each test review's {kind.replace('_', ' ')}"} for kind in ("first_sentence", "last_sentence")),
+    ]
     assert f"# {ROUND_TRIP_ID}" in body
     assert "Embedding(10000, 32) → SimpleRNN(32) → Dense(1, sigmoid) (322,113 parameters)" in body
     assert f"| test accuracy | {meta['test_accuracy']:.4f} |" in body

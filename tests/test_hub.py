@@ -31,12 +31,14 @@ import pytest
 from tests.conftest import REPO, TINY_VARIANTS
 from training import push
 from zoo import hub
-from zoo.artifact import MANIFEST_FILE, MODEL_FILE, VARIANT_FILES, Artifact, ArtifactError, sha256, write_json
+from zoo.artifact import (
+    CARD_FILE, MANIFEST_FILE, MODEL_FILE, PUBLISHED_FILES, VARIANT_FILES, Artifact, ArtifactError, sha256, write_json,
+)
 from zoo.store import HubUnreachableError, VariantNotFoundError, ZooError, open_zoo, open_zoo_or_bundled
 
 OWNER_REPO = "zoo-keeper/simplernn-zoo"
 SECRET = "hf_TEST_TOKEN_never_to_be_printed_0123456789"
-EXPECTED_PATHS = ["README.md", "zoo.json"] + [f"{v}/{name}" for v in TINY_VARIANTS for name in VARIANT_FILES]
+EXPECTED_PATHS = ["README.md", "zoo.json"] + [f"{v}/{name}" for v in TINY_VARIANTS for name in PUBLISHED_FILES]
 TEXTS = ["A wonderful, moving film.", "Dull and awful, a waste."]
 
 
@@ -300,10 +302,18 @@ def test_push_uploads_the_whole_zoo_in_one_commit_to_one_model_repo(tiny_zoo_pat
     assert [op.path_in_repo for op in operations] == EXPECTED_PATHS
     by_path = {op.path_in_repo: op.path_or_fileobj for op in operations}
     for path in EXPECTED_PATHS[1:]:
-        assert Path(by_path[path]).read_bytes() == (tiny_zoo_path / path).read_bytes()
+        if path.endswith(f"/{CARD_FILE}"):  # rendered for the repo: its recipe downloads from it
+            local = (tiny_zoo_path / path).read_text(encoding="utf-8")
+            assert by_path[path].decode() == local.replace('"OWNER/NAME"', f'"{OWNER_REPO}"').replace(
+                '"hf://OWNER/NAME"', f'"hf://{OWNER_REPO}"')
+        else:
+            assert Path(by_path[path]).read_bytes() == (tiny_zoo_path / path).read_bytes()
     card = by_path["README.md"].decode()
-    assert card.startswith("---\nlibrary_name: keras\n")
-    assert "stanfordnlp/imdb" in card and "- simplernn" in card and "| variant | cell | depth |" in card
+    from huggingface_hub import ModelCard
+
+    data = ModelCard(card).data
+    assert data.library_name == "keras" and data.datasets == ["stanfordnlp/imdb"] and "simplernn" in data.tags
+    assert "| variant | cell | depth |" in card
     assert all(f"`{v}`" in card for v in TINY_VARIANTS)
     assert SECRET not in out + err
     assert f"hf://{OWNER_REPO}@{'0' * 40}" in out
@@ -452,7 +462,7 @@ def test_the_cache_is_laid_out_as_the_library_lays_it_out(tiny_zoo_path, fake_hu
     assert (repo.repo_id, repo.repo_type, set(repo.refs)) == (OWNER_REPO, "model", {"main"})
     (revision,) = repo.revisions
     assert revision.commit_hash == commit
-    assert len(revision.files) == 1 + 3 * len(VARIANT_FILES)  # the zoo card is not fetched
+    assert len(revision.files) == 1 + 3 * len(PUBLISHED_FILES)  # the zoo card is not fetched
     model = try_to_load_from_cache(OWNER_REPO, f"{TINY_VARIANTS[0]}/{MODEL_FILE}", cache_dir=hf_cache)
     assert Path(model).read_bytes() == (tiny_zoo_path / TINY_VARIANTS[0] / MODEL_FILE).read_bytes()
 
@@ -463,7 +473,7 @@ def test_only_the_manifest_and_the_variants_asked_for_are_fetched(tiny_zoo_path,
     zoo = open_zoo(f"hf://{OWNER_REPO}", variants=[TINY_VARIANTS[1]])
 
     assert zoo.ids == [TINY_VARIANTS[1]]
-    assert sorted(fake_hub.downloads()) == sorted(["zoo.json"] + [f"{TINY_VARIANTS[1]}/{n}" for n in VARIANT_FILES])
+    assert sorted(fake_hub.downloads()) == sorted(["zoo.json"] + [f"{TINY_VARIANTS[1]}/{n}" for n in PUBLISHED_FILES])
     assert not (zoo.path / TINY_VARIANTS[0]).exists()
 
 

@@ -52,6 +52,29 @@ def test_a_less_than_sign_is_not_the_start_of_a_tag():
     assert tokenize("5 < 6 and 7 > 3") == ["5", "6", "and", "7", "3"]
 
 
+@pytest.mark.parametrize("text, words", [
+    ("a <good> film", ["a", "good", "film"]),
+    ("I <3 it", ["i", "3", "it"]),
+    ("x<y and y>z", ["x", "y", "and", "y", "z"]),
+    # "b" is an element, but "and c" are not attributes (an attribute has a value).
+    ("a<b and c>d", ["a", "b", "and", "c", "d"]),
+    ("<sigh> fine. <SPOILER>he dies</SPOILER>", ["sigh", "fine", "spoiler", "he", "dies", "spoiler"]),
+    ("see <http://example.com/a?b=c>", ["see", "http", "example", "com", "a", "b", "c"]),
+])
+def test_words_in_angle_brackets_that_are_not_html_tags_are_kept(text, words):
+    assert tokenize(text) == words
+
+
+@pytest.mark.parametrize("text", [
+    "great<br />film", "great<br/>film", "great<BR>film", "great<br >film", "great<p>film</p>", "great<hr>film",
+    "great<i>film</i>", "great<em>film</em>", '<a href="https://example.com/x?y=1">great</a> film',
+    "<font color=red size='2'>great</font> film", '<A HREF="x">great</A>\nfilm', "great&lt;br /&gt;film",
+    "great\uff1c\uff42\uff52\uff1efilm",  # full-width <br>, made ASCII by NFKC
+])
+def test_tags_of_html_elements_are_removed_with_their_attributes(text):
+    assert tokenize(text) == ["great", "film"]
+
+
 def test_quotes_around_a_word_are_not_part_of_it():
     assert tokenize("'quoted' words") == ["quoted", "words"]
 

@@ -21,9 +21,10 @@ from training.batches import ReviewBatches
 from training.checkpoint import EpochCheckpoint, default_work_dir
 from training.corpus import Corpus
 from training.model import build_model, build_training_model, compile_model
+from zoo import tokenizer_file
 from zoo.artifact import (
-    CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, make_metadata, write_json,
-    write_variant,
+    CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, TOKENIZER_FILE, VOCABULARY_FILE, make_metadata,
+    write_json, write_variant,
 )
 from zoo.benchmark import cpu_model
 from zoo.card import render_card
@@ -156,6 +157,7 @@ def train_variant(
     def fill(folder: Path) -> None:
         best.save(folder / MODEL_FILE)
         corpus.vocabulary.write(folder / VOCABULARY_FILE)
+        tokenizer_file.write(folder / TOKENIZER_FILE, corpus.vocabulary)
         write_json(folder / HISTORY_FILE, recorder.history)
         metadata = make_metadata(
             spec,

@@ -10,7 +10,10 @@ Layout: one model repo holds the whole zoo, exactly as the zoo folder is on disk
     README.md        zoo card: Hub metadata and the comparison table (zoo.report)
     zoo.json         the manifest
     probes.json      what the variants can do (``python -m zoo probe --write``), when the zoo has it
-    <variant>/       model.keras, vocabulary.txt, history.json, metadata.json, README.md
+    <variant>/       model.keras, vocabulary.txt, history.json, metadata.json, README.md, tokenizer.json
+
+The cards (the zoo's and each variant's) are rendered at push time from the recorded
+metadata, with the repo id in their Keras-only recipe; every other file is uploaded as it is.
 
 Why one repo rather than one repo per variant tied by a collection: the zoo is compared
 as a whole, and one commit then pins every variant at once (``hf://OWNER/NAME@COMMIT`` is
@@ -33,7 +36,9 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 
-from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, ArtifactError, read_manifest
+from zoo import tokenizer_file
+from zoo.artifact import CARD_FILE, MANIFEST_FILE, PUBLISHED_FILES, TOKENIZER_FILE, ArtifactError, read_manifest
+from zoo.card import render_card
 from zoo.probes import PROBES_FILE, read_probes, stale_reason
 from zoo.hub import DEFAULT_REVISION, REPO_TYPE, HubSourceError, check_repo_id
 from zoo.report import render_zoo_card
@@ -57,12 +62,14 @@ class Upload:
 
 
 def checked_zoo(zoo_dir: Path) -> Zoo:
-    """Open a zoo folder that is fit to publish: a manifest listing variants, each complete and
-    matching its own checksums, and probe results (if any) computed from those very models.
+    """Open a zoo folder that is fit to publish: a manifest listing variants, each complete,
+    matching its own checksums and with the ``tokenizer.json`` of its vocabulary, and probe
+    results (if any) computed from those very models.
 
     Raises:
         PushRefused: the folder is missing, has no manifest or no variants, or a variant is
-            incomplete or fails its checksums, or ``probes.json`` is unreadable or out of date.
+            incomplete, fails its checksums or lacks its tokenizer file (or holds another one),
+            or ``probes.json`` is unreadable or out of date.
     """
     try:
         zoo = open_zoo(zoo_dir)
@@ -79,6 +86,10 @@ def checked_zoo(zoo_dir: Path) -> Zoo:
             entry.artifact.verify()
         except Exception as error:  # ArtifactError, or OSError for an unreadable file
             raise PushRefused(f"variant {entry.id} fails its own checksums: {error}") from None
+        found = tokenizer_file.problem(entry.artifact.path / TOKENIZER_FILE, entry.artifact.vocabulary())
+        if found:
+            raise PushRefused(f"variant {entry.id}: {found[1]}: write it with "
+                              f"`python -m training.refresh --zoo {zoo.path}`")
     try:
         probes = read_probes(zoo.path)
     except ArtifactError as error:
@@ -102,15 +113,18 @@ def require_token() -> str:
 
 
 def plan_upload(zoo: Zoo, repo_id: str) -> list[Upload]:
-    """Every file of the commit, in the order of the repo: zoo card, manifest, then each variant."""
+    """Every file of the commit, in the order of the repo: zoo card, manifest, then each variant
+    (its card rendered for ``repo_id``)."""
     uploads = [
         Upload(ZOO_CARD, render_zoo_card(zoo, repo_id).encode("utf-8")),
         Upload(MANIFEST_FILE, zoo.path / MANIFEST_FILE),
     ]
     if (zoo.path / PROBES_FILE).is_file():
         uploads.append(Upload(PROBES_FILE, zoo.path / PROBES_FILE))
-    for variant_id in zoo.ids:
-        uploads += [Upload(f"{variant_id}/{name}", zoo.path / variant_id / name) for name in VARIANT_FILES]
+    for artifact in zoo.artifacts():
+        card = render_card(artifact.metadata, artifact.history, repo_id).encode("utf-8")
+        uploads += [Upload(f"{artifact.id}/{name}", card if name == CARD_FILE else artifact.path / name)
+                    for name in PUBLISHED_FILES]
     return uploads
 
 

@@ -7,6 +7,8 @@ A variant folder holds::
     history.json     the full per-epoch history (HISTORY_KEYS)
     metadata.json    spec, metrics, data fingerprint, seed, versions, file checksums
     README.md        the model card, with Hugging Face metadata
+    tokenizer.json   the text pipeline and vocabulary for the Hugging Face ``tokenizers``
+                     library (``zoo.tokenizer_file``), for users without the zoo package
 
 and the zoo folder a manifest, ``zoo.json``, listing its variants. Folders are written
 to a temporary name and renamed into place, so a reader never sees half a variant.
@@ -37,6 +39,11 @@ MANIFEST_FILE = "zoo.json"
 #: Files whose sha256 the metadata records; the card and metadata are derived from them.
 CHECKED_FILES = (MODEL_FILE, VOCABULARY_FILE, HISTORY_FILE)
 VARIANT_FILES = (*CHECKED_FILES, METADATA_FILE, CARD_FILE)
+TOKENIZER_FILE = "tokenizer.json"
+#: What a published variant holds: its files, and the tokenizer file written from its vocabulary.
+#: The zoo never reads the tokenizer file to serve (a zoo saved before it existed still serves);
+#: ``verify`` and ``training.push`` check it against ``vocabulary.txt`` instead of a checksum.
+PUBLISHED_FILES = (*VARIANT_FILES, TOKENIZER_FILE)
 
 #: What a variant id, and any name a zoo gives, may be: lower-case letters, digits, ".", "_" and
 #: "-", starting with a letter or a digit, and never ".." (see ``check_name``).

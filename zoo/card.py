@@ -1,57 +1,139 @@
-"""Model cards: the README.md of a variant, with Hugging Face metadata in its YAML header."""
+"""Model cards: the README.md of a variant, with Hugging Face metadata in its YAML header.
+
+Cards are ``huggingface_hub.ModelCard``s: the header is a ``ModelCardData`` (license, library,
+dataset, tags, and ``eval_results`` that the library writes as ``model-index``), and every
+fact in a card comes from the artifact's own ``metadata.json`` and ``history.json``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from .artifact import CARD_FILE
+from .artifact import CARD_FILE, FIRST_TEXT_PIPELINE, TOKENIZER_FILE, VOCABULARY_FILE
 from .catalog import SEED_RECIPE_CLAIM, TRAINING_DIFFERENCES, VariantSpec
 
 DATASET = "stanfordnlp/imdb"
+DATASET_NAME = "IMDB (aclImdb_v1)"
+LICENSE = "mit"
 TAGS = ("keras", "text-classification", "sentiment-analysis", "imdb", "rnn")
+TASK, TASK_NAME = "text-classification", "Sentiment analysis"
+#: What a recipe's Hub user sets to a commit hash to pin every file (a card cannot name the
+#: commit it is itself part of).
+RECIPE_REVISION = "main"
+#: The repo id a card names before it is published (``training.push`` renders it with the real one).
+PLACEHOLDER_REPO = "OWNER/NAME"
+#: The texts the Keras-only recipe classifies as its example.
+RECIPE_TEXTS = ("What a wonderful film.", "Dull, and far too long.")
 
 
-def hub_header(tags: list[str], model_index: list[dict]) -> dict:
-    """The YAML header the Hugging Face Hub reads: library, dataset, metrics, tags, model-index."""
-    return {
-        "library_name": "keras",
-        "license": "mit",
-        "language": ["en"],
-        "pipeline_tag": "text-classification",
-        "datasets": [DATASET],
-        "metrics": ["accuracy"],
-        "tags": tags,
-        "model-index": model_index,
-    }
+def eval_results(metadata: dict, prefix: str = "") -> list[EvalResult]:
+    """A variant's accuracies as ``EvalResult``s: the IMDB test split, then each short-text
+    kind the artifact records (the first and the last sentence of each test review).
+
+    ``prefix`` starts each metric's name (the zoo card names the variant there).
+    """
+    def result(value: float, name: str) -> EvalResult:
+        return EvalResult(task_type=TASK, task_name=TASK_NAME, dataset_type=DATASET, dataset_name=DATASET_NAME,
+                          dataset_split="test", metric_type="accuracy", metric_value=value, metric_name=prefix + name)
+
+    short = metadata.get("short_text_accuracy") or {}
+    return [result(metadata["test_accuracy"], "test accuracy"),
+            *(result(value, f"accuracy on each test review's {kind.replace('_', ' ')}") for kind, value in short.items())]
 
 
-def model_index_entry(variant_id: str, test_accuracy: float) -> dict:
-    """One ``model-index`` entry: a variant's accuracy on the IMDB test split."""
-    return {
-        "name": variant_id,
-        "results": [
-            {
-                "task": {"type": "text-classification", "name": "Sentiment analysis"},
-                "dataset": {"type": DATASET, "name": "IMDB (aclImdb_v1)", "split": "test"},
-                "metrics": [{"type": "accuracy", "value": test_accuracy, "name": "Test accuracy"}],
-            }
-        ],
-    }
+def card_data(model_name: str, results: list[EvalResult], tags: list[str]) -> ModelCardData:
+    """The YAML header the Hugging Face Hub reads: license, library, dataset, tags, model-index."""
+    return ModelCardData(
+        model_name=model_name, eval_results=results, license=LICENSE, library_name="keras", language=["en"],
+        pipeline_tag=TASK, datasets=[DATASET], metrics=["accuracy"], tags=tags,
+    )
 
 
-def card_metadata(metadata: dict) -> dict:
+def model_card(data: ModelCardData, body: str) -> ModelCard:
+    """A card of ``data`` (as its YAML header) and the Markdown ``body``."""
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def trained_on(metadata: dict) -> str:
+    """The machine the artifact records its seconds per epoch on: ``"AMD EPYC, 2 cores"``."""
+    training = metadata.get("training") if isinstance(metadata.get("training"), dict) else {}
+    machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
+    return f"{machine['cpu']}, {machine['cores']} cores" if machine.get("cpu") and machine.get("cores") else \
+        "a machine not recorded"
+
+
+def provenance(metadata: dict) -> str:
+    """How the artifact says it was made: training pipeline, machine, text pipeline, code revision."""
+    training = metadata.get("training") if isinstance(metadata.get("training"), dict) else {}
+    revision = training.get("code_revision") or metadata.get("code_revision")
+    parts = [f"trained by the `{training['pipeline']}` training pipeline" if training.get("pipeline") else
+             "training pipeline not recorded", f"on {trained_on(metadata)}",
+             f"text pipeline {metadata.get('text_pipeline', FIRST_TEXT_PIPELINE)}"]
+    return ", ".join(parts) + (f", code revision `{revision}`" if revision else ", code revision not recorded")
+
+
+def keras_recipe(repo_id: str, variant_id: str, maxlen: int) -> list[str]:
+    """The Markdown lines of a Python block that classifies texts with only huggingface_hub,
+    keras and tokenizers (tested as written: tests/test_hub_recipe.py)."""
+    return [
+        "```python",
+        "import keras",
+        "from huggingface_hub import snapshot_download",
+        "from tokenizers import Tokenizer",
+        "",
+        f'repo, variant, revision = "{repo_id}", "{variant_id}", "{RECIPE_REVISION}"  # a commit hash pins every file',
+        "folder = snapshot_download(repo, revision=revision, allow_patterns=[f\"{variant}/*\"]) + f\"/{variant}\"",
+        'model = keras.saving.load_model(f"{folder}/model.keras")  # safe_mode=True: no code from the file',
+        f'tokenizer = Tokenizer.from_file(f"{{folder}}/{TOKENIZER_FILE}")  # the text pipeline: words to ids',
+        "",
+        "def classify(texts):",
+        f'    """The probability that each text is a positive review (the model reads its last {maxlen} words)."""',
+        "    ids = [encoding.ids for encoding in tokenizer.encode_batch(texts)]",
+        f"    return model.predict(keras.utils.pad_sequences(ids, maxlen={maxlen}), verbose=0)[:, 0]",
+        "",
+        f"print(classify({list(RECIPE_TEXTS)!r}))",
+        "```",
+    ]
+
+
+def use_section(variant_id: str, maxlen: int, repo_id: str) -> list[str]:
+    """A variant card's "Use" section: with Keras alone (the tested recipe), then with the zoo package."""
+    return [
+        "## Use",
+        "",
+        "With Keras alone (`pip install keras tensorflow huggingface_hub tokenizers`): `tokenizer.json` splits a "
+        "text into words as the zoo does (HTML entities decoded, apostrophes unified, NFKC, lower case, HTML tags "
+        "removed) and maps them to ids (0 padding, 1 unknown); `pad_sequences` keeps the last "
+        f"{maxlen} ids and pads at the front, as in training.",
+        "",
+        *keras_recipe(repo_id, variant_id, maxlen),
+        "",
+        "With the `zoo` package of the SimpleRNN Zoo repository installed (`pip install .` in a clone of it):",
+        "",
+        "```python",
+        "import zoo",
+        f'zoo.open_zoo("hf://{repo_id}").classify(["What a wonderful film."], ["{variant_id}"])',
+        "```",
+        "",
+    ]
+
+
+def card_metadata(metadata: dict) -> ModelCardData:
     """The YAML header of a variant's model card."""
     spec = VariantSpec.from_dict(metadata["spec"])
-    return hub_header([*TAGS, spec.cell.lower()], [model_index_entry(metadata["id"], metadata["test_accuracy"])])
+    return card_data(metadata["id"], eval_results(metadata), [*TAGS, spec.cell.lower()])
 
 
-def render_card(metadata: dict, history: dict) -> str:
-    """The full model card of a variant: YAML header, summary, metrics and per-epoch history."""
+def render_card(metadata: dict, history: dict, repo_id: str = PLACEHOLDER_REPO) -> str:
+    """The full model card of a variant: YAML header, summary, metrics, per-epoch history and use.
+
+    ``repo_id`` is the Hub repo the recipe downloads from (``training.push`` gives it).
+    """
     spec = VariantSpec.from_dict(metadata["spec"])
     recipe = spec.recipe
-    header = yaml.safe_dump(card_metadata(metadata), sort_keys=False)
     stack = " → ".join(
         [f"Embedding({spec.num_words}, {spec.embedding_dim}{', mask_zero=True' if recipe.mask_zero else ''})"]
         + [f"{spec.cell}({spec.units}{', return_sequences=True' if i < spec.layers - 1 else ''})" for i in range(spec.layers)]
@@ -59,12 +141,12 @@ def render_card(metadata: dict, history: dict) -> str:
     )
     short = metadata.get("short_text_accuracy") or {}
     lines = [
-        f"---\n{header}---",
         f"# {metadata['id']}",
         "",
         f"A {spec.layers}-layer {spec.cell}({spec.units}) sentiment classifier for English movie reviews, "
         f"from the SimpleRNN Zoo. It reads the last {spec.maxlen} words of a review "
-        f"(vocabulary of {spec.num_words:,} words, shipped in `vocabulary.txt`) and gives the probability that it is positive.",
+        f"(vocabulary of {spec.num_words:,} words, shipped in `{VOCABULARY_FILE}` and as a Hugging Face tokenizer in "
+        f"`{TOKENIZER_FILE}`) and gives the probability that it is positive.",
         "",
         f"- Architecture: {stack} ({metadata['params']:,} parameters)",
         f"- Recipe: {recipe.name} — {recipe.optimizer} (learning rate {recipe.learning_rate}"
@@ -78,6 +160,7 @@ def render_card(metadata: dict, history: dict) -> str:
         f"{metadata['data']['validation_reviews']:,} validation (seeded {int(recipe.validation_split * 100)}% of train/), "
         f"{metadata['data']['test_reviews']:,} test reviews (fingerprint `{metadata['data']['fingerprint']}`)",
         f"- Seed {metadata['seed']}; Keras {metadata['versions']['keras']}, TensorFlow {metadata['versions']['tensorflow']}",
+        f"- Provenance: {provenance(metadata)}",
         "",
         "## Results",
         "",
@@ -88,7 +171,7 @@ def render_card(metadata: dict, history: dict) -> str:
         f"| best epoch | {metadata['best_epoch']} of {len(history['loss'])} |",
         f"| validation accuracy (best epoch) | {metadata['val_accuracy']:.4f} |",
         *(f"| accuracy on each review's {kind.replace('_', ' ')} | {value:.4f} |" for kind, value in short.items()),
-        f"| seconds per epoch (2-core CPU) | {metadata['seconds_per_epoch']} |",
+        f"| seconds per epoch ({trained_on(metadata)}) | {metadata['seconds_per_epoch']} |",
         "",
         "## Training history",
         "",
@@ -100,21 +183,9 @@ def render_card(metadata: dict, history: dict) -> str:
             for e in range(len(history["loss"]))
         ),
         "",
-        "## Use",
-        "",
-        "With the `zoo` package of the SimpleRNN Zoo repository installed (`pip install .` in a clone of it):",
-        "",
-        "```python",
-        "import zoo",
-        f'zoo.open_zoo("PATH_OR_hf://OWNER/NAME").classify(["What a wonderful film."], ["{metadata["id"]}"])',
-        "```",
-        "",
-        "Or with Keras alone: `keras.saving.load_model(\"model.keras\")`, then encode text with the words of "
-        "`vocabulary.txt` (line number = index; 0 padding, 1 unknown), keep the last "
-        f"{spec.maxlen} indices and pad at the front with 0.",
-        "",
+        *use_section(metadata["id"], spec.maxlen, repo_id),
     ]
-    return "\n".join(lines)
+    return str(model_card(card_metadata(metadata), "\n".join(lines)))
 
 
 def read_card(folder: Path) -> tuple[dict, str]:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artifact import MANIFEST_FILE, VARIANT_FILES, Artifact, ArtifactError, read_manifest
+from .artifact import MANIFEST_FILE, PUBLISHED_FILES, Artifact, ArtifactError, read_manifest
 from .probes import PROBES_FILE
 from .store import HUB_SCHEME, HubUnreachableError, Zoo, ZooError, check_variants
 
@@ -151,7 +151,8 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
     if wanted:
         # Pinning the second request to the commit keeps manifest and variants consistent
         # even if the branch moves in between, and skips a second revision lookup.
-        patterns = [f"{variant_id}/{name}" for variant_id in wanted for name in VARIANT_FILES]
+        # The tokenizer file too (absent from zoos published before it existed), for ``verify``.
+        patterns = [f"{variant_id}/{name}" for variant_id in wanted for name in PUBLISHED_FILES]
         try:
             _snapshot(hub, commit, patterns)
         except HubUnreachableError as error:

@@ -6,9 +6,7 @@ come from ``results_table``, so the numbers shown anywhere are the ones the arti
 
 from __future__ import annotations
 
-import yaml
-
-from .card import TAGS, hub_header, model_index_entry
+from .card import TAGS, card_data, eval_results, keras_recipe, model_card, trained_on
 from .evaluation import SHORT_TEXT_KINDS
 from .store import Zoo
 
@@ -60,11 +58,7 @@ def training_caption(zoo: Zoo) -> str:
     for artifact in zoo.artifacts():
         training = artifact.metadata.get("training")
         training = training if isinstance(training, dict) else {}
-        machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
-        if machine.get("cpu") and machine.get("cores"):
-            where = f"{machine['cpu']}, {machine['cores']} cores"
-        else:
-            where = "a machine not recorded"
+        where = trained_on(artifact.metadata)
         pipeline = training.get("pipeline")
         key = f"{where}, trained by `{pipeline}`" if pipeline else where
         groups.setdefault(key, []).append(artifact.id)
@@ -88,8 +82,7 @@ def results_caption(zoo: Zoo) -> str:
     where = set()
     for artifact in zoo.artifacts():
         training = artifact.metadata.get("training") if isinstance(artifact.metadata.get("training"), dict) else {}
-        machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
-        cpu = f"{machine['cpu']}, {machine['cores']} cores" if machine.get("cpu") and machine.get("cores") else "machine not recorded"
+        cpu = trained_on(artifact.metadata)
         where.add(f"{cpu}, pipeline `{training['pipeline']}`" if training.get("pipeline") else cpu)
     return f"Trained {when} · {'; '.join(sorted(where))} · {len(zoo.ids)} variants"
 
@@ -99,24 +92,22 @@ def results_block(zoo: Zoo) -> str:
     return f"{results_table(zoo)}\n{results_caption(zoo)}\n"
 
 
-def zoo_card_metadata(zoo: Zoo) -> dict:
-    """The YAML header of the zoo card: library, dataset, tags, and each variant's test accuracy."""
+def zoo_card_metadata(zoo: Zoo, repo_id: str):
+    """The YAML header of the zoo card (a ``ModelCardData``): library, dataset, tags, and each
+    variant's accuracies as ``eval_results`` named after the variant."""
     artifacts = zoo.artifacts()
     cells = sorted({artifact.spec.cell.lower() for artifact in artifacts})
-    return hub_header(
-        [*TAGS, *cells, "model-zoo"],
-        [model_index_entry(artifact.id, artifact.metadata["test_accuracy"]) for artifact in artifacts],
-    )
+    results = [result for artifact in artifacts for result in eval_results(artifact.metadata, f"{artifact.id} ")]
+    return card_data(repo_id.split("/")[-1], results, [*TAGS, *cells, "model-zoo"])
 
 
 def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
     """The top-level ``README.md`` of a Hub repo holding ``zoo``: header, table, layout and use."""
-    header = yaml.safe_dump(zoo_card_metadata(zoo), sort_keys=False)
     first = zoo.ids[0] if zoo.ids else "VARIANT"
+    maxlen = zoo.artifact(first).spec.maxlen if zoo.ids else 500
     test_sizes = {artifact.metadata["data"]["test_reviews"] for artifact in zoo.artifacts()}
     test_split = f"IMDB test split ({test_sizes.pop():,} reviews)" if len(test_sizes) == 1 else "IMDB test split"
-    return "\n".join([
-        f"---\n{header}---",
+    body = "\n".join([
         "# SimpleRNN Zoo",
         "",
         "Recurrent sentiment classifiers for English movie reviews (IMDB), from a one-layer SimpleRNN "
@@ -132,9 +123,10 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         "## Layout",
         "",
         "This one repo holds the whole zoo: `zoo.json` lists the variants, and each variant is a "
-        "folder with `model.keras`, `vocabulary.txt`, `history.json`, `metadata.json` (spec, metrics, "
-        "sha256 of each file) and its own model card `README.md`. One commit publishes the zoo, so a "
-        "commit hash pins every variant at once.",
+        "folder with `model.keras`, `vocabulary.txt`, `tokenizer.json` (the same words and the text "
+        "pipeline, for the Hugging Face `tokenizers` library), `history.json`, `metadata.json` (spec, "
+        "metrics, sha256 of each file) and its own model card `README.md`. One commit publishes the zoo, "
+        "so a commit hash pins every variant at once.",
         "",
         "## Use",
         "",
@@ -143,15 +135,10 @@ def render_zoo_card(zoo: Zoo, repo_id: str) -> str:
         f'python -m zoo classify --zoo hf://{repo_id} --variant {first} "What a wonderful film."',
         "```",
         "",
-        "Or one variant with Keras alone:",
+        "Or one variant with Keras alone (`pip install keras tensorflow huggingface_hub tokenizers`); each "
+        "variant's card gives its own lines:",
         "",
-        "```python",
-        "import keras",
-        "from huggingface_hub import hf_hub_download",
-        f'path = hf_hub_download("{repo_id}", "{first}/model.keras")',
-        "model = keras.saving.load_model(path)  # safe_mode=True by default",
-        "```",
-        "",
-        f"and encode text with the words of `{first}/vocabulary.txt` as that variant's card explains.",
+        *keras_recipe(repo_id, first, maxlen),
         "",
     ])
+    return str(model_card(zoo_card_metadata(zoo, repo_id), body))

@@ -3,8 +3,9 @@
 Training, evaluation and the app all go through these functions, so a text means the
 same thing to a model wherever it comes from:
 
-1. ``standardize``: Unicode-normalize, lower-case, drop HTML tags such as ``<br />``,
-   turn every character that is not part of a word into a space.
+1. ``standardize``: decode HTML entities, unify apostrophes, Unicode-normalize (NFKC),
+   lower-case, and drop HTML tags such as ``<br />`` or ``<a href="...">`` (only tags of real
+   HTML elements: "a <good> film" keeps ``good``).
 2. ``tokenize``: split into words (letters and digits, with inner apostrophes kept,
    so "don't" stays one word).
 3. ``Vocabulary.encode``: map words to indices (0 = padding, 1 = out of vocabulary,
@@ -32,16 +33,39 @@ OOV_TOKEN = "[UNK]"
 
 #: The version of this pipeline, recorded in every artifact. A change to what ``tokenize``
 #: returns for some text is a new version. 2: HTML entities are decoded before apostrophes
-#: are unified (``don&rsquo;t`` is one word, as ``don’t`` is).
-TEXT_PIPELINE_VERSION = 2
+#: are unified (``don&rsquo;t`` is one word, as ``don’t`` is). 3: only tags of HTML elements are
+#: removed ("a <good> film" keeps ``good``, "x<y and y>z" keeps ``y and y``).
+TEXT_PIPELINE_VERSION = 3
 
 #: Texts longer than this are cut to their last ``MAX_TEXT_CHARS`` characters before
 #: standardization. No variant reads more than its last ``maxlen`` (at most 500) words,
 #: so this only bounds the work done on a pasted book.
 MAX_TEXT_CHARS = 100_000
 
-# A tag starts with a letter (or "/" and a letter): "5 < 6 and 7 > 3" holds no tag.
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+#: The names of HTML elements (the HTML standard's, and the obsolete ones old markup still
+#: uses): only their tags are markup. Any other word in angle brackets is the writer's
+#: ("<sigh>", "<spoiler>"), and so are its words.
+HTML_ELEMENTS = frozenset("""
+    a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption
+    cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset
+    figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins
+    kbd label legend li link main map mark menu meta meter nav noscript object ol optgroup option
+    output p picture pre progress q rp rt ruby s samp script search section select slot small source
+    span strong style sub summary sup table tbody td template textarea tfoot th thead time title tr
+    track u ul var video wbr
+    acronym applet basefont big blink center dir font frame frameset marquee nobr noembed noframes
+    param strike tt
+""".split())
+# HTML's own white space; written out so that Python's re and the tokenizer's regex engine
+# (zoo.tokenizer) read the same characters as space.
+_SPACE = "[\t\n\f\r ]"
+# An attribute with a value (name=value, the value quoted or not). A bare word is not taken
+# for an attribute, so that "a<b and c>d" holds no tag.
+_ATTRIBUTE = f"""{_SPACE}+[a-z_:][-a-z0-9_:.]*{_SPACE}*={_SPACE}*(?:"[^"<>]*"|'[^'<>]*'|[^\t\n\f\r "'=<>`]+)"""
+#: A tag of an HTML element, in lower-cased text: "<", an optional "/", an element name,
+#: attributes with values, an optional "/", ">". "5 < 6 and 7 > 3" and "I <3 it" hold none.
+TAG_PATTERN = f"</?(?:{'|'.join(sorted(HTML_ELEMENTS))})(?:{_ATTRIBUTE})*{_SPACE}*/?>"
+_TAG = re.compile(TAG_PATTERN)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
@@ -52,7 +76,7 @@ def clip(text: str) -> str:
 
 
 def standardize(text: str) -> str:
-    """Return ``text`` lower-cased, with HTML tags and entities removed and apostrophes unified.
+    """Return ``text`` lower-cased, with HTML entities decoded, apostrophes unified and HTML tags removed.
 
     Non-word characters other than apostrophes are left for ``tokenize`` to drop. Only the
     last ``MAX_TEXT_CHARS`` characters are read.
@@ -61,7 +85,9 @@ def standardize(text: str) -> str:
     text = html.unescape(clip(text))
     # Apostrophes before NFKC, which would turn the acute accent of "don´t" into a space and a combining mark.
     text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
-    return _TAG.sub(" ", text).lower()
+    # Lower-case before looking for tags, so that "<BR>" is "<br>" (NFKC has already made
+    # full-width "＜ｂｒ＞" one too).
+    return _TAG.sub(" ", text.lower())
 
 
 def tokenize(text: str) -> list[str]:

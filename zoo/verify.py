@@ -6,7 +6,10 @@ files equal to the checksums recorded when it was saved, and its model loadable 
 from other models than the zoo's is reported as out of date. Folders the manifest does not list, and what
 an interrupted save left behind, are reported as warnings: they are never served. So are
 variants trained with another text pipeline version than ``zoo.text`` serves, and recipe
-fields this version does not know (a zoo written by a newer version): both still serve.
+fields this version does not know (a zoo written by a newer version): both still serve. Each
+variant's ``tokenizer.json`` (for Hub users without the zoo package) must hold the words of its
+``vocabulary.txt``; one that is missing, or written for another text pipeline, is a warning
+(the zoo never reads it, and ``training.push`` refuses to publish it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .artifact import HISTORY_KEYS, MANIFEST_FILE, Artifact, ArtifactError, read_manifest
+from . import tokenizer_file
+from .artifact import HISTORY_KEYS, MANIFEST_FILE, TOKENIZER_FILE, Artifact, ArtifactError, read_manifest
 from .store import Zoo
 from .text import TEXT_PIPELINE_VERSION
 
@@ -77,22 +81,29 @@ def verify_zoo(zoo: Zoo, *, load_models: bool = True) -> Report:
         report.add(ERROR, "zoo", f"{error}; every variant is unreachable until it is fixed")
         listed = []
     pipelines: dict[int, list[str]] = {}
+    artifacts = []
     for variant_id in listed:
         if zoo.variants is not None and variant_id not in zoo.variants:
             continue
         report.variants[variant_id] = "ok"
         artifact = _check_variant(zoo, variant_id, report, load_models)
+        artifacts += [artifact] if artifact is not None else []
         if artifact is not None and artifact.text_pipeline != TEXT_PIPELINE_VERSION:
             pipelines.setdefault(artifact.text_pipeline, []).append(variant_id)
     for version, ids in sorted(pipelines.items()):
         # One line per version: a zoo trained before a pipeline change would otherwise warn once per variant.
-        subject = f"all {len(ids)} variants" if len(ids) == len(report.variants) > 1 else ", ".join(ids)
-        report.add(WARNING, subject, f"trained with text pipeline {version}, served with "
+        report.add(WARNING, _variants(ids, report), f"trained with text pipeline {version}, served with "
                    f"{TEXT_PIPELINE_VERSION} (zoo.text): some texts split into words differently than in training; "
                    "python -m zoo evaluate measures the effect, retraining removes it")
+    _check_tokenizers(zoo, artifacts, report)
     _check_folder(zoo, listed, report)
     _check_probes(zoo, report)
     return report
+
+
+def _variants(ids: list[str], report: Report) -> str:
+    """The subject of a warning about several variants: ``all 12 variants``, or their ids."""
+    return f"all {len(ids)} variants" if len(ids) == len(report.variants) > 1 else ", ".join(ids)
 
 
 def _check_probes(zoo: Zoo, report: Report) -> None:
@@ -150,6 +161,28 @@ def _check_variant(zoo: Zoo, variant_id: str, report: Report, load_models: bool)
     if not 0.0 <= p <= 1.0:  # also catches NaN
         report.add(ERROR, variant_id, f"the model loads but answers {p} for a test text: its weights are damaged")
     return artifact
+
+
+def _check_tokenizers(zoo: Zoo, artifacts: list[Artifact], report: Report) -> None:
+    """Each variant's ``tokenizer.json`` must hold its vocabulary and express ``zoo.text``'s pipeline.
+
+    One that holds other words is an error (Hub users would get other ids); missing ones, and
+    ones written for another pipeline, are one warning each (the zoo itself never reads them).
+    """
+    if zoo.origin.get("kind") == "hub":
+        fix = "write it in the zoo's folder with python -m training.refresh, then publish again with training.push"
+    else:
+        fix = f"write it with python -m training.refresh --zoo {zoo.path}"
+    stale: dict[str, list[str]] = {}
+    for artifact in artifacts:
+        found = tokenizer_file.problem(artifact.path / TOKENIZER_FILE, artifact.vocabulary())
+        if found and found[0] == "vocabulary":
+            report.add(ERROR, artifact.id, f"{found[1]}: Hub users would encode texts with other ids; {fix}")
+        elif found:
+            stale.setdefault(found[1], []).append(artifact.id)
+    for why, ids in stale.items():
+        report.add(WARNING, _variants(ids, report), f"{why}: Hub users without the zoo package cannot encode texts "
+                   f"as the zoo does, and training.push refuses to publish it; {fix}")
 
 
 def _check_folder(zoo: Zoo, listed: list[str], report: Report) -> None:
