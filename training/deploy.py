@@ -36,7 +36,7 @@ from pathlib import Path
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
 from training.push import HUB_OWN_FILES, PushRefused, checked_zoo, failure, require_token
-from zoo.artifact import MANIFEST_FILE, PUBLISHED_FILES, read_manifest
+from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, read_manifest
 from zoo.hub import REPO_TYPE, HubSourceError, check_repo_id, parse_source
 from zoo.report import results_table
 from zoo.store import BUNDLED_ZOO, HUB_SCHEME, ZOO_SOURCE_ENV, Zoo, ZooError, open_zoo
@@ -168,7 +168,7 @@ def bundled_zoo_files(zoo_dir: Path = BUNDLED_ZOO) -> dict[str, Path]:
     files = {f"{prefix}/{MANIFEST_FILE}": zoo_dir / MANIFEST_FILE}
     files |= {f"{prefix}/{name}": zoo_dir / name for name in top}
     for variant_id in read_manifest(zoo_dir):
-        files |= {f"{prefix}/{variant_id}/{name}": zoo_dir / variant_id / name for name in PUBLISHED_FILES}
+        files |= {f"{prefix}/{variant_id}/{name}": zoo_dir / variant_id / name for name in VARIANT_FILES}
     return files
 
 
