@@ -17,10 +17,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.batches import ReviewBatches
+from training.batches import ReviewBatches, validation_dataset
 from training.checkpoint import EpochCheckpoint, default_work_dir
 from training.corpus import Corpus
-from training.model import build_model, build_training_model, compile_model
+from training.model import build_model, build_training_model, compile_model, tfidf_weights, trims_padding
 from zoo.artifact import (
     CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, make_metadata, write_json,
     write_variant,
@@ -91,7 +91,8 @@ def fit_variant(
     """Train a variant's fused model (``build_training_model``) with its recipe.
 
     Training reads length batches (``training.batches``); validation reads the full
-    ``maxlen`` rows that serving reads, after every epoch.
+    ``maxlen`` rows that serving reads (or their used columns, where ``trims_padding``), after
+    every epoch.
 
     With ``checkpoint``, the state is saved after every epoch, and a resumed run starts
     after the checkpoint's last epoch. ``progress`` is one more callback (after the others).
@@ -106,9 +107,10 @@ def fit_variant(
     # batch's does. The mean loss and accuracy do not depend on the order.
     by_length = np.argsort([len(s) for s in corpus.validation.sequences], kind="stable")
     x_val, y_val = corpus.validation.padded(spec.maxlen)[by_length], corpus.validation.labels[by_length]
-    batches = ReviewBatches(corpus.train.sequences, corpus.train.labels, spec.maxlen, recipe, seed)
+    trim = trims_padding(spec)
+    batches = ReviewBatches(corpus.train.sequences, corpus.train.labels, spec.maxlen, recipe, seed, trim=trim)
 
-    model = build_training_model(spec)
+    model = build_training_model(spec, idf=model_constants(spec, corpus))
     compile_model(model, recipe)
     recorder = EpochRecorder(recipe.patience)
     # With an EMA, validate and keep the averaged weights (swapped in before the recorder runs).
@@ -116,10 +118,17 @@ def fit_variant(
     start = checkpoint.attach(model, recorder, callbacks, rng=batches.rng) if checkpoint else 0
     callbacks += [progress] if progress else []
     model.fit(
-        batches.dataset(), epochs=recipe.epochs, initial_epoch=start, validation_data=(x_val, y_val),
-        validation_batch_size=VALIDATION_BATCH_SIZE, shuffle=False, callbacks=callbacks, verbose=verbose,
+        batches.dataset(), epochs=recipe.epochs, initial_epoch=start,
+        validation_data=validation_dataset(x_val, y_val, VALIDATION_BATCH_SIZE, trim),
+        shuffle=False, callbacks=callbacks, verbose=verbose,
     )
     return model, recorder, x_val
+
+
+def model_constants(spec: VariantSpec, corpus: Corpus) -> np.ndarray | None:
+    """What a variant's model takes from the training reviews besides its trained weights:
+    a ``TfIdf`` model's inverse document frequencies (``training.model.tfidf_weights``)."""
+    return tfidf_weights(corpus.train.sequences, spec.num_words) if spec.cell == "TfIdf" else None
 
 
 def train_variant(
@@ -140,7 +149,7 @@ def train_variant(
                                          progress=progress)
 
     # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.
-    best = build_model(spec)
+    best = build_model(spec, idf=model_constants(spec, corpus))
     best.set_weights(recorder.best_weights)
     _check_export(model, best, recorder.best_weights, x_val[:: max(1, len(x_val) // 8)])
     # The serving path (zoo.inference), on the texts zoo.evaluation.evaluate would encode: the
