@@ -134,11 +134,13 @@ def model_constants(spec: VariantSpec, corpus: Corpus) -> np.ndarray | None:
 def train_variant(
     spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, verbose: int = 1,
     work: Path | None = None, resume: bool = False, progress: keras.callbacks.Callback | None = None,
+    code: dict | None = None,
 ) -> Path:
     """Train one variant and write its artifact into the zoo folder ``out``.
 
     Every epoch is checkpointed into ``work`` (default: ``checkpoint.default_work_dir``),
-    which is deleted once the variant is written; ``resume`` continues from it.
+    which is deleted once the variant is written; ``resume`` continues from it. ``code`` is
+    the code revision recorded (``training.reproduce.code_revision``, taken now when None).
 
     Returns:
         The written variant folder.
@@ -176,7 +178,7 @@ def train_variant(
             short_text_accuracy=short,
             seed=seed,
             data=corpus.data_record(),
-            training=training_record(),
+            training=training_record(code),
             folder=folder,
         )
         write_json(folder / METADATA_FILE, metadata)
@@ -195,7 +197,11 @@ def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x:
         raise RuntimeError(f"exported model differs from the trained one by {np.abs(expected - actual).max():.2e}")
 
 
-def training_record() -> dict:
-    """What the artifact records about how it was trained: the pipeline, and the machine its
+def training_record(code: dict | None = None) -> dict:
+    """What the artifact records about how it was trained: the pipeline, the code revision
+    (``code``, else taken now), whether TensorFlow ran deterministically, and the machine its
     seconds per epoch were measured on."""
-    return {"pipeline": PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+    from training.reproduce import code_revision, is_deterministic
+
+    return {"pipeline": PIPELINE, "code": code or code_revision(), "deterministic": is_deterministic(),
+            "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
