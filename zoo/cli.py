@@ -206,18 +206,26 @@ def cmd_benchmark(zoo: Zoo, args: argparse.Namespace) -> int:
 
 
 REPORT_START, REPORT_END = "<!-- results:start -->", "<!-- results:end -->"
+LESSONS_START, LESSONS_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 
 
 def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
+    from .lessons import lessons_markdown
+    from .probes import fresh_probes
     from .report import results_table
 
     table = results_table(zoo)
+    lessons = lessons_markdown(zoo.artifacts(), fresh_probes(zoo))
     if not args.update:
-        print(table, end="")
+        print(table + "\n" + lessons, end="")
         return EXIT_OK
     if not _replace_between(args.update, REPORT_START, REPORT_END, table):
         return EXIT_USAGE
-    print(f"updated the results table in {args.update}", file=sys.stderr)
+    with open(args.update, encoding="utf-8") as file:
+        has_lessons = LESSONS_START in file.read()
+    if has_lessons and not _replace_between(args.update, LESSONS_START, LESSONS_END, lessons):
+        return EXIT_USAGE
+    print(f"updated the results table{' and the lessons' if has_lessons else ''} in {args.update}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -365,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = add("report", "Print the zoo's comparison table (Markdown), or write it into a README.")
     report.add_argument("--update", metavar="README", help=f"replace the text between {REPORT_START!r} and "
-                        f"{REPORT_END!r} in this file instead of printing")
+                        f"{REPORT_END!r} in this file instead of printing (and the lessons between "
+                        f"{LESSONS_START!r} and {LESSONS_END!r}, where it has them)")
 
     verify = add("verify", "Check a whole zoo: every listed variant complete, unchanged since it was saved, "
                  "and loadable in safe mode; exit 1 if anything is wrong.")
