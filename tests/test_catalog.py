@@ -19,14 +19,46 @@ DENSE_PARAMS = 33
 def test_catalog_ids_in_order():
     assert [spec.id for spec in CATALOG] == [
         *SIMPLERNN_IDS, "lstm-1x32-len500", "gru-1x32-len500", "simplernn-1x32-len300-tuned",
+        "simplernn-bi1x32-len500-mean-tuned", "bow-32d-len500", "tfidf-len1000",
     ]
 
 
 def test_ids_are_unique_and_name_the_architecture():
     ids = [spec.id for spec in CATALOG]
-    assert len(set(ids)) == len(ids) == 12
+    assert len(set(ids)) == len(ids) == 15
     for spec in CATALOG:
-        assert spec.id.startswith(f"{spec.cell.lower()}-{spec.layers}x{spec.units}-len{spec.maxlen}")
+        if spec.reads_order:
+            both = "bi" if spec.bidirectional else ""
+            assert spec.id.startswith(f"{spec.cell.lower()}-{both}{spec.layers}x{spec.units}-len{spec.maxlen}")
+        else:
+            assert spec.id.split("-")[0] == catalog.ORDER_FREE_CELLS[spec.cell] and f"-len{spec.maxlen}" in spec.id
+
+
+def test_the_order_free_references_read_no_order_and_every_other_variant_does():
+    free = [spec.id for spec in CATALOG if not spec.reads_order]
+    assert free == ["bow-32d-len500", "tfidf-len1000"]
+    assert all(spec.cell in catalog.RECURRENT_CELLS for spec in CATALOG if spec.reads_order)
+    assert catalog.get("bow-32d-len500").architecture == (
+        "Embedding(10000, 32, mask_zero=True) → GlobalAveragePooling1D (masked) → Dense(1, sigmoid)")
+    assert catalog.get("tfidf-len1000").architecture.startswith("CategoryEncoding(10000, count) → Rescaling(")
+
+
+def test_the_best_simplernn_stays_a_simplernn_and_lists_every_change():
+    best = catalog.READS_BOTH_WAYS
+    assert (best.cell, best.bidirectional, best.pooling, best.recipe.mask_zero) == ("SimpleRNN", True, "mean", True)
+    assert best.architecture == ("Embedding(10000, 32, mask_zero=True) → Bidirectional(SimpleRNN(32, "
+                                 "return_sequences=True)) → GlobalAveragePooling1D (masked) → Dense(1, sigmoid)")
+    assert len(best.recipe.changes) == 7
+    # The ablation goes from the seed's SimpleRNN to it, one change per row, each row its own variant.
+    assert catalog.ABLATION[0][1] == catalog.get("simplernn-1x32-len500") and catalog.ABLATION[-1][1] == best
+    assert len({spec.id for _, spec in catalog.ABLATION}) == len(catalog.ABLATION)
+
+
+@pytest.mark.parametrize("fields", [dict(cell="BagOfWords", layers=1), dict(cell="TfIdf", layers=0, bidirectional=True),
+                                    dict(cell="SimpleRNN", layers=0), dict(cell="SimpleRNN", layers=1, pooling="median")])
+def test_a_spec_that_cannot_be_built_is_refused(fields):
+    with pytest.raises(ValueError):
+        VariantSpec(maxlen=100, **fields)
 
 
 def test_seed_variants_use_the_seed_settings():
@@ -114,6 +146,33 @@ def test_tuned_variant_masks_padding_without_extra_parameters(built):
     assert model.layers[0].mask_zero is True
     assert model.count_params() == 322_113
     assert all(not built[spec.id].layers[0].mask_zero for spec in CATALOG[:11])
+
+
+def test_the_order_free_and_bidirectional_models_are_plain_keras_layers(built):
+    assert layer_params(built["bow-32d-len500"]) == [("Embedding", 320_000), ("GlobalAveragePooling1D", 0), ("Dense", 33)]
+    assert layer_params(built["tfidf-len1000"]) == [
+        ("CategoryEncoding", 0), ("Rescaling", 0), ("UnitNormalization", 0), ("Dense", 10_001)]
+    # Both directions: two SimpleRNN(32) of 2,080 parameters; the Dense reads 64 numbers.
+    assert layer_params(built["simplernn-bi1x32-len500-mean-tuned"]) == [
+        ("Embedding", 320_000), ("Bidirectional", 4_160), ("GlobalAveragePooling1D", 0), ("Dense", 65)]
+
+
+def test_tfidf_weights_are_scikit_learns_idf():
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from training.model import tfidf_weights
+
+    sequences = [[2, 3, 3, 4], [2, 5], [1, 2, 6, 6, 6], [0, 0, 3]]
+    counts = np.zeros((len(sequences), 8))
+    for row, sequence in enumerate(sequences):
+        for word in sequence:
+            if word > 1:
+                counts[row, word] += 1
+    expected = TfidfTransformer().fit(counts[:, 2:]).idf_
+    idf = tfidf_weights(sequences, 8)
+    np.testing.assert_allclose(idf[2:], expected, rtol=1e-6)
+    assert idf[0] == idf[1] == 0
 
 
 def test_models_read_any_sequence_length(built):

@@ -18,6 +18,9 @@ COLUMNS = {
     "first_sentence_accuracy": st.column_config.NumberColumn("1st sentence", format="%.3f", width="small",
                                                              help="accuracy on the first sentence of each test review"),
     "cell": st.column_config.TextColumn("cell", width="small"),
+    "reads_order": st.column_config.CheckboxColumn("reads order", width="small",
+                                                   help="off: an order-free reference, which reads which words a text "
+                                                        "holds but not their order"),
     "layers": st.column_config.NumberColumn("layers", width="small"),
     "maxlen": st.column_config.NumberColumn("maxlen", width="small"),
     "recipe": st.column_config.TextColumn("recipe", width="small"),

@@ -161,6 +161,7 @@ class Artifact:
         return {
             "id": self.id,
             "cell": spec.cell,
+            "reads_order": spec.reads_order,
             "layers": spec.layers,
             "units": spec.units,
             "maxlen": spec.maxlen,
