@@ -47,22 +47,39 @@ def card_metadata(metadata: dict) -> dict:
     return hub_header([*TAGS, spec.cell.lower()], [model_index_entry(metadata["id"], metadata["test_accuracy"])])
 
 
+def what_it_is(spec: VariantSpec) -> str:
+    """The card's first words: "A 2-layer SimpleRNN(32)", "A bidirectional ...", or an order-free reference's kind."""
+    if not spec.reads_order:
+        kind = {"BagOfWords": "mean of word vectors", "TfIdf": "TF-IDF logistic regression"}[spec.cell]
+        return f"An order-free ({kind}) reference: it reads which words a text holds, not their order; a"
+    both = "bidirectional " if spec.bidirectional else ""
+    return f"A {spec.layers}-layer {both}{spec.cell}({spec.units})"
+
+
+def seed_rows(metadata: dict) -> list[str]:
+    """The results table's rows on the noise between seeds, when the variant was trained with several."""
+    from .noise import MEASURES, runs
+
+    measured = {measure: runs(metadata, measure) for measure in MEASURES}
+    if not all(measured.values()):
+        return []
+    seeds = metadata["seed_runs"]["seeds"]
+    return [f"| {measure.replace('_', ' ')} over seeds {', '.join(map(str, seeds))} (served: {seeds[0]}) | "
+            f"{r.low:.4f}–{r.high:.4f} (spread {r.spread:.4f}) |" for measure, r in measured.items()]
+
+
 def render_card(metadata: dict, history: dict) -> str:
     """The full model card of a variant: YAML header, summary, metrics and per-epoch history."""
     spec = VariantSpec.from_dict(metadata["spec"])
     recipe = spec.recipe
     header = yaml.safe_dump(card_metadata(metadata), sort_keys=False)
-    stack = " → ".join(
-        [f"Embedding({spec.num_words}, {spec.embedding_dim}{', mask_zero=True' if recipe.mask_zero else ''})"]
-        + [f"{spec.cell}({spec.units}{', return_sequences=True' if i < spec.layers - 1 else ''})" for i in range(spec.layers)]
-        + ["Dense(1, sigmoid)"]
-    )
+    stack = spec.architecture
     short = metadata.get("short_text_accuracy") or {}
     lines = [
         f"---\n{header}---",
         f"# {metadata['id']}",
         "",
-        f"A {spec.layers}-layer {spec.cell}({spec.units}) sentiment classifier for English movie reviews, "
+        f"{what_it_is(spec)} sentiment classifier for English movie reviews, "
         f"from the SimpleRNN Zoo. It reads the last {spec.maxlen} words of a review "
         f"(vocabulary of {spec.num_words:,} words, shipped in `vocabulary.txt`) and gives the probability that it is positive.",
         "",
@@ -85,6 +102,7 @@ def render_card(metadata: dict, history: dict) -> str:
         f"| best epoch | {metadata['best_epoch']} of {len(history['loss'])} |",
         f"| validation accuracy (best epoch) | {metadata['val_accuracy']:.4f} |",
         *(f"| accuracy on each review's {kind.replace('_', ' ')} | {value:.4f} |" for kind, value in short.items()),
+        *seed_rows(metadata),
         f"| seconds per epoch (2-core CPU) | {metadata['seconds_per_epoch']} |",
         "",
         "## Training history",
