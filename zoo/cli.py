@@ -211,11 +211,10 @@ LESSONS_START, LESSONS_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 
 def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
     from .lessons import lessons_markdown
-    from .probes import fresh_probes
     from .report import results_table
 
     table = results_table(zoo)
-    lessons = lessons_markdown(zoo.artifacts(), fresh_probes(zoo))
+    lessons = lessons_markdown(zoo)
     if not args.update:
         print(table + "\n" + lessons, end="")
         return EXIT_OK
