@@ -178,3 +178,30 @@ def test_tfidf_weights_are_scikit_learns_idf():
 def test_models_read_any_sequence_length(built):
     # maxlen is applied by the text pipeline, as in the seed's summary (input shape (None, None)).
     assert all(tuple(model.inputs[0].shape) == (None, None) for model in built.values())
+
+
+@pytest.mark.parametrize("variant_id", ["bow-32d-len500", "tfidf-len1000", "simplernn-bi1x32-len500-mean-tuned"])
+def test_training_may_cut_the_leading_padding_of_a_model_whose_answer_it_leaves(built, variant_id):
+    import numpy as np
+
+    from training.batches import trimmed
+    from training.model import trims_padding
+
+    assert trims_padding(catalog.get(variant_id))
+    rng = np.random.default_rng(0)
+    x = np.zeros((6, 500), dtype=np.int32)
+    for row, length in enumerate((3, 40, 75, 120, 7, 90)):
+        x[row, 500 - length :] = rng.integers(1, 10_000, length)
+    cut = trimmed(x)
+    assert cut.shape == (6, 150)  # the longest row, 120 words, rounded up to a multiple of 50
+    model = built[variant_id]
+    np.testing.assert_allclose(model.predict_on_batch(cut), model.predict_on_batch(x), atol=1e-6)
+
+
+def test_a_model_that_reads_the_padding_is_trained_on_full_rows():
+    from training.model import fuses, trims_padding
+
+    assert fuses(catalog.get("simplernn-1x32-len500")) and not trims_padding(catalog.get("simplernn-1x32-len500"))
+    # The maximum over the states sees the padding's zero states: cutting them would change the answer.
+    maxed = VariantSpec("SimpleRNN", 1, 500, bidirectional=True, pooling="max", recipe=Recipe(name="m", mask_zero=True))
+    assert not fuses(maxed) and not trims_padding(maxed)

@@ -199,9 +199,9 @@ def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x:
 
 def training_record(code: dict | None = None) -> dict:
     """What the artifact records about how it was trained: the pipeline, the code revision
-    (``code``, else taken now), whether TensorFlow ran deterministically, and the machine its
-    seconds per epoch were measured on."""
-    from training.reproduce import code_revision, is_deterministic
+    (``code``, else taken now), TensorFlow's threads and whether its deterministic ops were on,
+    and the machine its seconds per epoch were measured on."""
+    from training.reproduce import code_revision, determinism
 
-    return {"pipeline": PIPELINE, "code": code or code_revision(), "deterministic": is_deterministic(),
+    return {"pipeline": PIPELINE, "code": code or code_revision(), **determinism(),
             "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}

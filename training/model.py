@@ -18,14 +18,18 @@ def build_model(spec: VariantSpec, idf: np.ndarray | None = None) -> keras.Model
     Stacked cells return sequences on all but the last layer, as in the seed. The input length
     is left open (``None``), as in the seed's summary; ``maxlen`` is applied by the text pipeline.
     Order-free: see ``zoo.catalog.ORDER_FREE_CELLS``. A ``TfIdf`` model's inverse document
-    frequencies are ``idf`` (one per vocabulary index; ``tfidf_weights``), ones when None.
+    frequencies are ``idf`` (one per vocabulary index; ``tfidf_weights``); when None, 1 for
+    every word and 0 for padding and unknown words.
     """
     recipe = spec.recipe
     layers = [keras.Input(shape=(None,), dtype="int32", name="words")]
     if spec.cell == "TfIdf":
-        idf = np.ones(spec.num_words, np.float32) if idf is None else np.asarray(idf, np.float32)
+        if idf is None:  # until trained: every word weighs 1, padding and unknown words nothing
+            idf = np.ones(spec.num_words, np.float32)
+            idf[[PAD_INDEX, OOV_INDEX]] = 0
         layers += [keras.layers.CategoryEncoding(spec.num_words, output_mode="count", name="counts"),
-                   keras.layers.Rescaling(idf, name="idf"), keras.layers.UnitNormalization(name="l2_norm")]
+                   keras.layers.Rescaling(np.asarray(idf, np.float32), name="idf"),
+                   keras.layers.UnitNormalization(name="l2_norm")]
     elif spec.cell == "BagOfWords":
         layers += [keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=True, name="embedding"),
                    keras.layers.GlobalAveragePooling1D(name="mean")]

@@ -49,7 +49,7 @@ def train_in_parallel(tasks: list[Task], corpora: dict[tuple, Corpus], files: di
     print(f"Training {len(order)} run(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
           flush=True)
     options = {"threads": args.threads, "resume": args.resume, "work": str(args.work) if args.work else None,
-               "deterministic": not args.nondeterministic, "code": code_revision()}
+               "op_determinism": args.op_determinism, "code": code_revision()}
     names = {task: task_name(task, args.seeds) for task in tasks}
     jobs_list = [(names[task], task, str(files[corpus_key(task.spec)])) for task in order]
     return _summary([names[task] for task in tasks], _run(jobs_list, options, jobs, started), started)
@@ -151,7 +151,7 @@ def _work(todo, events, options: dict) -> None:
     from training.fit import EpochReporter, train_variant
     from training.reproduce import use_threads
 
-    use_threads(options["threads"], deterministic=options["deterministic"])
+    use_threads(options["threads"], op_determinism=options["op_determinism"])
     corpora: dict[str, Corpus] = {}
     pid = os.getpid()
     while (job := todo.get()) is not None:

@@ -8,9 +8,9 @@ retrains V and compares it with ZOO's V (``differences``): every epoch of the hi
 its seconds), the best epoch, and the test and short-text accuracies must be equal, digit for
 digit as recorded.
 
-On one kind of machine that holds when TensorFlow runs deterministically
-(``make_deterministic``): fixed seeds (``keras.utils.set_random_seed``, per variant), a fixed
-number of threads, and ``tf.config.experimental.enable_op_determinism()``. Another CPU may
+On one kind of machine that holds when TensorFlow runs deterministically (``use_threads``):
+fixed seeds (``keras.utils.set_random_seed``, per variant) and one thread per process (the
+default), or TensorFlow's deterministic ops (``--op-determinism``). Another CPU may
 still give other numbers: XLA compiles for the CPU it runs on (its vector width decides how
 sums of floats are ordered), and TensorFlow's and oneDNN's kernels pick their code paths by
 CPU features, so float rounding, and from it a training run, can differ.
@@ -58,27 +58,34 @@ def _git(git: str, repo: Path, *args: str) -> str:
                           timeout=30).stdout.strip()
 
 
-_deterministic = False
+_settings: dict = {"threads": None, "op_determinism": False}
 
 
-def use_threads(threads: int | None, *, deterministic: bool = True) -> None:
+def use_threads(threads: int | None, *, op_determinism: bool = False) -> None:
     """Run TensorFlow with ``threads`` intra- and inter-op threads (its default when 0 or None)
-    and, with ``deterministic``, deterministic ops. Call it before TensorFlow runs anything;
-    seeds are set per variant (``training.fit``)."""
-    global _deterministic
+    and, with ``op_determinism``, TensorFlow's deterministic ops. Call it before TensorFlow
+    runs anything; seeds are set per variant (``training.fit``).
+
+    With one thread, training is deterministic on one kind of machine without TensorFlow's
+    deterministic ops (``tests/test_reproduce.py`` trains twice and compares): every op runs
+    on the CPU in one order, and XLA's compiled steps are deterministic. Keras does not
+    compile with XLA once ``enable_op_determinism`` is on, which makes training slower
+    (``docs/training.md`` measures it): it is for more threads, where the order of a sum may
+    change from run to run.
+    """
     import tensorflow as tf
 
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    if deterministic:
+    if op_determinism:
         tf.config.experimental.enable_op_determinism()
-        _deterministic = True
+    _settings.update(threads=threads or None, op_determinism=op_determinism)
 
 
-def is_deterministic() -> bool:
-    """Whether ``use_threads`` made this process's TensorFlow deterministic."""
-    return _deterministic
+def determinism() -> dict:
+    """What ``use_threads`` set in this process: ``{"threads": n or None, "op_determinism": bool}``."""
+    return dict(_settings)
 
 
 def differences(trained: Artifact, recorded: Artifact) -> list[str]:

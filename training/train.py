@@ -84,9 +84,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="compare each trained variant with ZOO's (every epoch of the history, the best epoch, the "
                              "test and short-text accuracies) and exit with status 3, listing what differs, unless "
                              "they are equal")
-    parser.add_argument("--nondeterministic", action="store_true",
-                        help="let TensorFlow pick its fastest ops even where they are not deterministic (default: "
-                             "deterministic ops, so that a variant retrains exactly on the same kind of machine)")
+    parser.add_argument("--op-determinism", action="store_true",
+                        help="TensorFlow's deterministic ops (tf.config.experimental.enable_op_determinism), without "
+                             "XLA: slower; for --threads above 1 (one thread, the default, retrains exactly anyway)")
     parser.add_argument("--limit", type=int, help="use only this many training and this many test reviews (quick runs)")
     parser.add_argument("--skip-existing", action="store_true", help="leave variants the zoo folder already holds")
     parser.add_argument("--threads", type=int, default=1,
@@ -181,7 +181,7 @@ def train_here(tasks: list[Task], corpora: dict[tuple, Corpus], args: argparse.N
     from training.checkpoint import CheckpointError
     from training.fit import train_variant
 
-    use_threads(args.threads, deterministic=not args.nondeterministic)
+    use_threads(args.threads, op_determinism=args.op_determinism)
     for corpus in corpora.values():
         print(read_line(corpus, started), flush=True)
     code = code_revision()
