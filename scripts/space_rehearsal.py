@@ -9,8 +9,9 @@ Space's build and run do, reading the Dockerfile rather than retyping it:
 1. the zoo is published, as ``training.push`` lays it out, to a local stand-in for the Hub
    (``tests.test_hub.FakeHub``: the few endpoints ``huggingface_hub`` downloads from), and
    pinned to the commit it got, ``hf://rehearsal/simplernn-zoo@COMMIT``;
-2. ``python -m training.deploy --dry-run`` for that zoo lists the Space's files and variables;
-   exactly those files are copied into a fresh folder (the image's WORKDIR);
+2. ``python -m training.deploy --dry-run --write-to`` for that zoo lists the Space's files and
+   variables, and writes exactly those files (the Space's own README among them) into a fresh
+   folder (the image's WORKDIR);
 3. install: a fresh virtualenv with ``requirements.txt`` only (``--python`` skips this and uses
    an existing interpreter);
 4. build: with a fresh HOME (so a fresh Hugging Face cache), the Dockerfile's ``RUN`` that fetches
@@ -150,7 +151,7 @@ def healthcheck_command(healthcheck: str) -> str:
 
 
 def front_matter(readme: Path) -> dict:
-    """The README's YAML front matter: the Space's configuration."""
+    """A README's YAML front matter (the Space README's is the Space's configuration)."""
     import yaml
 
     text = readme.read_text(encoding="utf-8")
@@ -216,10 +217,12 @@ def chown_tree(path: Path) -> None:
             os.chown(os.path.join(folder, name), SPACE_UID, SPACE_UID, follow_symlinks=False)
 
 
-def dry_run(zoo_source: str) -> tuple[list[str], dict[str, str]]:
-    """The Space's files and variables, as ``python -m training.deploy --dry-run`` prints them."""
+def dry_run(zoo_source: str, into: Path) -> tuple[list[str], dict[str, str]]:
+    """The Space's files and variables, as ``python -m training.deploy --dry-run`` prints them; the
+    files themselves written into ``into``, as they would be uploaded."""
     result = subprocess.run(
-        [sys.executable, "-m", "training.deploy", "--space", SPACE_ID, "--zoo", zoo_source, "--dry-run"],
+        [sys.executable, "-m", "training.deploy", "--space", SPACE_ID, "--zoo", zoo_source, "--dry-run",
+         "--write-to", str(into)],
         cwd=REPO, capture_output=True, text=True, timeout=300, check=True,
     )
     files, _, variables = result.stdout.partition("\n\n")
@@ -333,12 +336,9 @@ def rehearse(args: argparse.Namespace) -> dict:
     server = None
     try:
         commit = publish(hub, Path(args.zoo), ZOO_REPO)
-        files, variables = dry_run(f"hf://{ZOO_REPO}@{commit}")
+        files, variables = dry_run(f"hf://{ZOO_REPO}@{commit}", app)
         report["files"] = len(files)
         checks["no .keras file in the Space"] = not any(name.endswith(".keras") for name in files)
-        for name in files:
-            (app / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, app / name)
         home.mkdir()
         chown_tree(app)
         chown_tree(home)

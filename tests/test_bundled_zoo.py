@@ -1,4 +1,4 @@
-"""The bundled zoo: every catalog variant, trained, small, and what the README says it is."""
+"""The bundled zoo: every catalog variant, trained, small, and what the README says it is and shows."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import zipfile
 
 from zoo import catalog
 from zoo.artifact import MODEL_FILE
-from zoo.cli import REPORT_END, REPORT_START
-from zoo.report import results_table
+from zoo.cli import LESSONS_END, LESSONS_START, REPORT_END, REPORT_START
+from zoo.lessons import lessons_markdown
+from zoo.report import results_block
 from zoo.store import BUNDLED_ZOO, open_zoo
 from tests.conftest import REPO
 
@@ -51,10 +52,20 @@ def test_the_bundled_zoo_meets_the_accuracy_floors():
                 assert value > rows[reference]["short_text_accuracy"][kind]
 
 
-def test_the_readme_table_is_the_one_the_artifacts_generate():
+def readme_block(start: str, end: str) -> str:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    shown = readme.split(REPORT_START, 1)[1].split(REPORT_END, 1)[0].strip()
-    assert shown == results_table(open_zoo(BUNDLED_ZOO)).strip()
+    return readme.split(start, 1)[1].split(end, 1)[0].strip()
+
+
+def test_the_readme_table_is_the_one_the_artifacts_generate():
+    assert readme_block(REPORT_START, REPORT_END) == results_block(open_zoo(BUNDLED_ZOO)).strip()
+
+
+def test_the_readme_lessons_are_the_ones_the_artifacts_and_probes_generate():
+    """Five or six lessons, each with its numbers: run `python -m zoo report --update README.md`."""
+    shown = readme_block(LESSONS_START, LESSONS_END)
+    assert shown == lessons_markdown(open_zoo(BUNDLED_ZOO)).strip()
+    assert 5 <= shown.count("\n- ") + 1 <= 6
 
 
 def test_the_compiled_forward_pass_gives_what_keras_predict_gives_for_every_bundled_variant():

@@ -220,6 +220,36 @@ def test_evaluate_reproduces_the_recorded_test_accuracy(tiny_zoo_path, tiny_corp
         assert f"{row['id']}: test accuracy {row['test_accuracy']:.4f}" in result.stderr
 
 
+# --- report --------------------------------------------------------------------------------------
+
+
+def test_report_update_writes_the_table_its_caption_and_the_lessons_between_their_markers(tiny_zoo_path, tmp_path, capsys):
+    from zoo.cli import main
+
+    page = tmp_path / "README.md"
+    page.write_text("intro\n<!-- lessons:start -->\nold lessons\n<!-- lessons:end -->\nmiddle\n"
+                    "<!-- results:start -->\nold table\n<!-- results:end -->\nend\n", encoding="utf-8")
+    assert main(["report", "--zoo", str(tiny_zoo_path), "--update", str(page)]) == EXIT_OK
+    text = page.read_text(encoding="utf-8")
+    assert "old" not in text and text.startswith("intro\n<!-- lessons:start -->\n- ") and text.endswith("<!-- results:end -->\nend\n")
+    meta = {vid: read_json(tiny_zoo_path / vid / METADATA_FILE) for vid in TINY_VARIANTS}
+    for vid, m in meta.items():
+        assert f"| `{vid}` |" in text and f"| {m['test_accuracy']:.3f} |" in text
+    (day,) = {m["created"][:10] for m in meta.values()}
+    assert f"\nTrained {day} · " in text and f"· {len(TINY_VARIANTS)} variants\n<!-- results:end -->" in text
+    # The tiny zoo holds one- and two-layer SimpleRNNs at 100 words: the depth lesson quotes both accuracies.
+    one, two = (f"{meta[f'simplernn-{n}x32-len100']['test_accuracy']:.3f}" for n in (1, 2))
+    lessons = " ".join(text.split("<!-- lessons:end -->")[0].split())
+    assert f"at 100 words {one}, {two}" in lessons
+    # Without probes.json the probe lessons are left out, not guessed at.
+    assert "Negation" not in lessons and "sentence fades" not in lessons
+
+    page.write_text("no markers here\n", encoding="utf-8")
+    assert main(["report", "--zoo", str(tiny_zoo_path), "--update", str(page)]) == EXIT_USAGE
+    assert "must exist and hold the markers <!-- results:start -->" in capsys.readouterr().err
+    assert page.read_text(encoding="utf-8") == "no markers here\n"
+
+
 # --- help ----------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Deploying the demo as a Hugging Face Docker Space: public mode, the Space's files and
-variables (``training.deploy``), the Dockerfile and the README's front matter, and a cheap
-run of ``scripts/space_rehearsal.py``."""
+variables (``training.deploy``), the Space's README and its front matter, the Dockerfile, and
+a cheap run of ``scripts/space_rehearsal.py``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from huggingface_hub import SpaceCard
 from streamlit.testing.v1 import AppTest
 
 import zoo
@@ -21,6 +22,7 @@ from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401 
 from training import deploy
 from zoo.deployment import PUBLIC_ENV, public_mode, public_origin, without_paths
 from zoo.probes import write_probes
+from zoo.report import results_table
 
 APP = REPO / "streamlit_app.py"
 
@@ -192,7 +194,7 @@ def test_dry_run_of_the_bundled_zoo_adds_its_served_files_only(app_root, monkeyp
 
 
 def test_the_real_space_has_the_apps_packages_whole_and_nothing_of_training_or_tests():
-    files = list(deploy.plan(f"hf://{ZOO_REPO}@{COMMIT}").files)
+    files = list(deploy.plan(f"hf://{ZOO_REPO}@{COMMIT}", SPACE).files)
 
     assert files[:len(APP_FILES)] == APP_FILES
     packages = sorted(p.relative_to(REPO).as_posix() for package in ("zoo", "views") if (REPO / package).is_dir()
@@ -224,8 +226,12 @@ def test_deploy_creates_a_docker_space_sets_its_zoo_then_commits_the_files_once(
     assert api.call("add_space_variable") == ((SPACE, "ZOO_SOURCE", f"hf://{ZOO_REPO}@{commit}"), {})
     (repo_id, operations), kwargs = api.call("create_commit")
     assert repo_id == SPACE and kwargs["repo_type"] == "space"
-    added = [op.path_in_repo for op in operations if hasattr(op, "path_or_fileobj")]
-    assert added == APP_LISTING
+    added = {op.path_in_repo: op.path_or_fileobj for op in operations if hasattr(op, "path_or_fileobj")}
+    assert list(added) == APP_LISTING
+    # The Space's page is written for its visitors, with the served zoo's table: not the repository's README.
+    readme = SpaceCard(added["README.md"].decode("utf-8"))
+    assert readme.data.sdk == "docker" and f"[{ZOO_REPO}](" in readme.text and f"/tree/{commit})" in readme.text
+    assert f"| `{TINY_VARIANTS[0]}` |" in readme.text and readme.content != (REPO / "README.md").read_text(encoding="utf-8")
     assert [op.path_in_repo for op in operations if not hasattr(op, "path_or_fileobj")] == ["bundled_zoo/zoo.json"]
     assert f"/spaces/{SPACE}" in out.splitlines()[-1] and SECRET not in out + err
 
@@ -277,21 +283,73 @@ SPACE_CONFIG_KEYS = {
 COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 
 
-def test_the_front_matter_is_a_docker_space_on_the_dockerfiles_port():
-    config = front_matter(REPO / "README.md")
+def write_space(monkeypatch, capsys, tmp_path, argv: list[str]) -> tuple[list[str], Path]:
+    """``training.deploy --dry-run --write-to``: the listed paths, and the folder written."""
+    into = tmp_path / "space"
+    code, out, err = run_deploy(monkeypatch, capsys, ["--space", SPACE, *argv, "--dry-run", "--write-to", str(into)])
+    assert code == 0, err
+    return out.split("\n\n")[0].split(), into
+
+
+def test_the_dry_run_lists_and_writes_the_space_readme_a_docker_space_on_the_dockerfiles_port(
+        monkeypatch, capsys, tmp_path, hf_cache):
+    listed, into = write_space(monkeypatch, capsys, tmp_path, [])
+    card = SpaceCard.load(into / "README.md")
     dockerfile = read_dockerfile(REPO / "Dockerfile")
 
+    assert listed[0] == "README.md"
+    assert sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()) == sorted(listed)
+    assert all((into / name).read_bytes() == (REPO / name).read_bytes() for name in listed if name != "README.md")
+    config = card.data.to_dict()
     assert set(config) <= SPACE_CONFIG_KEYS
-    assert config["sdk"] == "docker" and "sdk_version" not in config and "app_file" not in config
-    assert config["app_port"] == 7860
-    assert dockerfile.expose == [config["app_port"]]
-    assert dockerfile.env["STREAMLIT_SERVER_PORT"] == str(config["app_port"])
+    assert card.data.sdk == "docker" and card.data.sdk_version is None and card.data.app_file is None
+    assert card.data.app_port == 7860
+    assert dockerfile.expose == [card.data.app_port]
+    assert dockerfile.env["STREAMLIT_SERVER_PORT"] == str(card.data.app_port)
     assert dockerfile.env["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"
-    assert config["title"] == "SimpleRNN Zoo" and config["emoji"] == "🔁"
+    assert card.data.title == "SimpleRNN Zoo" and config["emoji"] == "🔁"
     assert {config["colorFrom"], config["colorTo"]} <= COLORS
     assert 0 < len(config["short_description"]) <= 60
-    assert config["license"] == "mit"
+    assert card.data.license == "mit"
     assert (REPO / "LICENSE").read_text().startswith("MIT License\n")
+    # For visitors, at most 40 lines: the tabs, where the zoo and the code live, and the served zoo's table.
+    assert len(card.text.splitlines()) <= 40
+    for tab in ("*Classify*", "*Compare training*", "*Zoo*", "*Architecture*", "*What they can do*"):
+        assert tab in card.text
+    assert "bundled_zoo/" in card.text and f"/spaces/{SPACE}/tree/main" in card.text
+    assert results_table(zoo.open_zoo(REPO / "bundled_zoo")) in card.text
+
+
+def test_the_front_matter_is_defined_once_in_the_space_readme_template():
+    assert front_matter(deploy.SPACE_README)["app_port"] == 7860
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert not readme.startswith("---") and readme.startswith("# SimpleRNN Zoo\n")
+    assert "app_port" not in readme and "short_description" not in readme
+
+
+def test_a_dry_run_of_a_hub_zoo_takes_its_table_from_the_cache_or_says_it_comes_with_the_deployment(
+        tiny_zoo_path, fake_hub, monkeypatch, capsys, tmp_path):
+    commit = publish(fake_hub, tiny_zoo_path, ZOO_REPO)
+    source = f"hf://{ZOO_REPO}@{commit}"
+    _, into = write_space(monkeypatch, capsys, tmp_path / "before", ["--zoo", source, "--code-url", "https://example.org/zoo"])
+    text = SpaceCard.load(into / "README.md").text
+    assert f"The table of {source} is written when deploying" in text and "| variant |" not in text
+    assert "[the project's repository](https://example.org/zoo)" in text
+    assert fake_hub.requests == []  # a dry run makes no request
+
+    zoo.open_zoo(source)  # now the pinned commit is in the local cache
+    requests = len(fake_hub.requests)
+    _, into = write_space(monkeypatch, capsys, tmp_path / "after", ["--zoo", source])
+    assert results_table(zoo.open_zoo(tiny_zoo_path)) in SpaceCard.load(into / "README.md").text
+    assert len(fake_hub.requests) == requests  # a dry run makes no request
+
+
+def test_write_to_refuses_a_folder_that_holds_anything(monkeypatch, capsys, tmp_path, hf_cache):
+    (tmp_path / "space").mkdir()
+    (tmp_path / "space" / "notes.txt").write_text("mine")
+    code, out, err = run_deploy(monkeypatch, capsys, ["--space", SPACE, "--dry-run", "--write-to", str(tmp_path / "space")])
+    assert code == 1 and "is not a new or empty folder" in err
+    assert [p.name for p in (tmp_path / "space").iterdir()] == ["notes.txt"]
 
 
 def test_the_dockerfile_runs_python_3_11_as_uid_1000_with_the_app_requirements_only():

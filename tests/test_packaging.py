@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -80,18 +81,27 @@ def test_pyproject_declares_what_the_zoo_package_imports_in_ranges_that_admit_th
 
 def test_pip_install_gives_an_importable_zoo_and_a_zoo_command(tmp_path):
     """``pip install .`` (dependencies from this environment) outside the repository: ``import zoo``
-    finds the installed package, ``zoo --help`` runs, and without a zoo it says where to find one."""
+    finds the installed package, its long description is the README, ``zoo --help`` runs, and
+    without a zoo it says where to find one."""
     source = tmp_path / "source"
     shutil.copytree(REPO / "zoo", source / "zoo", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     python = bin_dir / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+    # The zoo's dependencies come from the environment running the tests (a .pth file), not from
+    # whatever the interpreter that made it has: a venv's --system-site-packages would reach past
+    # it to the base interpreter. The build runs in pip's own isolated environment, with the
+    # setuptools that pyproject.toml asks for, as a user's `pip install .` does.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(site) / "tests-dependencies.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
                               "--disable-pip-version-check", str(source)],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
 
     outside = tmp_path / "elsewhere"
@@ -100,6 +110,12 @@ def test_pip_install_gives_an_importable_zoo_and_a_zoo_command(tmp_path):
     where = subprocess.run([str(python), "-c", "import zoo; print(zoo.__file__)"], cwd=outside, env=env,
                            capture_output=True, text=True, timeout=300)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stderr[-2000:]
+    # The repository's README is the package's long description: Markdown, no Space front matter first.
+    described = subprocess.run([str(python), "-c", "import importlib.metadata as m; d = m.metadata('simplernn-zoo'); "
+                                "print(d['Description-Content-Type']); print(d.get_payload())"],
+                               cwd=outside, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    content_type, _, description = described.stdout.partition("\n")
+    assert content_type == "text/markdown" and description.startswith("# SimpleRNN Zoo\n"), described.stderr[-2000:]
 
     helped = subprocess.run([str(bin_dir / "zoo"), "--help"], cwd=outside, env=env, capture_output=True, text=True,
                             timeout=300)

@@ -177,16 +177,16 @@ def test_push_uploads_fresh_probes_and_refuses_stale_ones(tiny_results, tiny_zoo
 def test_the_bundled_zoo_carries_probes_of_its_own_models():
     results = read_probes(BUNDLED_ZOO)
     z = zoo.open_zoo(BUNDLED_ZOO)
-    assert results is not None, "run: python -m zoo probe --write --update README.md"
-    assert stale_reason(z, results) is None, "run: python -m zoo probe --write --update README.md"
+    assert results is not None, "run: python -m zoo probe --write --update docs/probes.md"
+    assert stale_reason(z, results) is None, "run: python -m zoo probe --write --update docs/probes.md"
     assert list(results["variants"]) == z.ids
 
 
-def test_the_readme_probe_tables_are_generated_from_the_bundled_probes():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_probe_pages_tables_are_generated_from_the_bundled_probes():
+    page = (REPO / "docs" / "probes.md").read_text(encoding="utf-8")
     from zoo.cli import PROBES_END, PROBES_START
 
-    shown = readme.split(PROBES_START, 1)[1].split(PROBES_END, 1)[0]
+    shown = page.split(PROBES_START, 1)[1].split(PROBES_END, 1)[0]
     assert shown.strip() == probes.probes_markdown(read_probes(BUNDLED_ZOO)).strip()
 
 

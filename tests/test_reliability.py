@@ -1,6 +1,6 @@
 """Many visitors and long uptime, in miniature: the load and soak scripts of ``scripts/`` run
 against the tiny zoo with a few sessions and a few dozen reruns. The full-size runs (10
-sessions, 500 reruns on the bundled zoo) give the README's numbers."""
+sessions, 500 reruns on the bundled zoo) give the numbers of docs/reliability.md."""
 
 from __future__ import annotations
 

@@ -211,20 +211,18 @@ LESSONS_START, LESSONS_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 
 def cmd_report(zoo: Zoo, args: argparse.Namespace) -> int:
     from .lessons import lessons_markdown
-    from .report import results_table
+    from .report import results_block, results_table
 
-    table = results_table(zoo)
-    lessons = lessons_markdown(zoo)
     if not args.update:
-        print(table + "\n" + lessons, end="")
+        print(results_table(zoo), end="")
         return EXIT_OK
-    if not _replace_between(args.update, REPORT_START, REPORT_END, table):
+    if not _replace_between(args.update, REPORT_START, REPORT_END, results_block(zoo)):
         return EXIT_USAGE
-    with open(args.update, encoding="utf-8") as file:
-        has_lessons = LESSONS_START in file.read()
-    if has_lessons and not _replace_between(args.update, LESSONS_START, LESSONS_END, lessons):
-        return EXIT_USAGE
-    print(f"updated the results table{' and the lessons' if has_lessons else ''} in {args.update}", file=sys.stderr)
+    print(f"updated the results table in {args.update}", file=sys.stderr)
+    if LESSONS_START in open(args.update, encoding="utf-8").read():
+        if not _replace_between(args.update, LESSONS_START, LESSONS_END, lessons_markdown(zoo)):
+            return EXIT_USAGE
+        print(f"updated the lessons in {args.update}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -370,10 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--limit", type=int, help="evaluate only this many test reviews, a seeded sample (quick runs)")
     benchmark.add_argument("--json", action="store_true", help="print the numbers as one JSON object on the last line")
 
-    report = add("report", "Print the zoo's comparison table (Markdown), or write it into a README.")
-    report.add_argument("--update", metavar="README", help=f"replace the text between {REPORT_START!r} and "
-                        f"{REPORT_END!r} in this file instead of printing (and the lessons between "
-                        f"{LESSONS_START!r} and {LESSONS_END!r}, where it has them)")
+    report = add("report", "Print the zoo's comparison table (Markdown), or write it and the lessons into a README.")
+    report.add_argument("--update", metavar="README", help=f"instead of printing, replace the text between {REPORT_START!r} "
+                        f"and {REPORT_END!r} in this file with the table and a line on when and where the variants "
+                        f"were trained, and the text between {LESSONS_START!r} and {LESSONS_END!r}, if the file "
+                        "has them, with what the zoo shows (e.g. --update README.md)")
 
     verify = add("verify", "Check a whole zoo: every listed variant complete, unchanged since it was saved, "
                  "and loadable in safe mode; exit 1 if anything is wrong.")
@@ -386,12 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
     probe.epilog = ("Memory span: a clear sentence, then k neutral filler words. The separation is mean P(positive) after "
                     "the positive sentences minus mean P(positive) after the negative ones; the span is the largest k up to "
                     "which it keeps half its value at k=0 ('cut' where the sentence no longer fits in maxlen). "
-                    "Refresh the bundled zoo's results and the README tables: python -m zoo probe --write --update README.md")
+                    "Refresh the bundled zoo's results and their tables: python -m zoo probe --write --update docs/probes.md")
     probe.add_argument("--variant", action="append", metavar="ID", help="only this variant (repeatable)")
-    probe.add_argument("--json", action="store_true", help="the whole result as one JSON document (schema: README)")
+    probe.add_argument("--json", action="store_true", help="the whole result as one JSON document (schema: docs/probes.md)")
     probe.add_argument("--write", action="store_true", help="store the result as probes.json beside the zoo's zoo.json, "
                        "where the app reads it")
-    probe.add_argument("--update", metavar="README", help=f"also replace the text between {PROBES_START!r} and "
+    probe.add_argument("--update", metavar="FILE", help=f"also replace the text between {PROBES_START!r} and "
                        f"{PROBES_END!r} in this file with the probe tables")
     return parser
 

@@ -356,7 +356,7 @@ def run_probes(zoo, variant_ids: Sequence[str] | None = None,
         progress: called with each variant id once it is done (e.g. to advance a progress bar).
 
     Returns:
-        The ``probes.json`` document (see the README for its schema). A broken variant is
+        The ``probes.json`` document (its schema: ``docs/probes.md``). A broken variant is
         listed under ``"errors"`` with why, and the others are still probed.
     """
     suite = build_suite()
@@ -492,7 +492,7 @@ def variant_label(variant_id: str, result: dict) -> str:
 
 
 def probes_markdown(results: dict) -> str:
-    """What the README shows between its probe markers: the separation table, then the probe table."""
+    """What ``docs/probes.md`` shows between its probe markers: the separation table, then the probe table."""
     return (
         f"Separation at each `k` (sentence first; `cut`: the sentence no longer fits in `maxlen`):\n\n"
         f"{separation_table(results)}\n"

@@ -1,7 +1,7 @@
 """The zoo's comparison table and its zoo-level card, rendered from the artifacts themselves.
 
-The README's results table and the Hub repo's top-level ``README.md`` both come from
-``results_table``, so the numbers shown anywhere are the ones the artifacts record.
+The README's results table, the Space's README and the Hub repo's top-level ``README.md`` all
+come from ``results_table``, so the numbers shown anywhere are the ones the artifacts record.
 """
 
 from __future__ import annotations
@@ -84,6 +84,27 @@ def training_caption(zoo: Zoo) -> str:
         where = "; ".join(f"on {key} for {', '.join(f'`{i}`' for i in ids)}" for key, ids in groups.items())
     return (f"s/epoch is one training epoch after the first (which also compiles), as each artifact's "
             f"metadata records it: {where}.")
+
+
+def results_caption(zoo: Zoo) -> str:
+    """The line under the README's results table: when the variants were trained, on what, and how.
+
+    From each artifact's ``created`` and ``training`` records (older artifacts lack the latter).
+    """
+    days = sorted({artifact.metadata.get("created", "")[:10] for artifact in zoo.artifacts()} - {""})
+    when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}" if days else "date not recorded"
+    where = set()
+    for artifact in zoo.artifacts():
+        training = artifact.metadata.get("training") if isinstance(artifact.metadata.get("training"), dict) else {}
+        machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
+        cpu = f"{machine['cpu']}, {machine['cores']} cores" if machine.get("cpu") and machine.get("cores") else "machine not recorded"
+        where.add(f"{cpu}, pipeline `{training['pipeline']}`" if training.get("pipeline") else cpu)
+    return f"Trained {when} · {'; '.join(sorted(where))} · {len(zoo.ids)} variants"
+
+
+def results_block(zoo: Zoo) -> str:
+    """What the README shows between its results markers: the table, then its caption line."""
+    return f"{results_table(zoo)}\n{results_caption(zoo)}\n"
 
 
 def zoo_card_metadata(zoo: Zoo) -> dict:
