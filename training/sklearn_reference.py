@@ -13,7 +13,8 @@ The model a practitioner tries first on IMDB, measured two ways:
 
 Each gets its test accuracy and its accuracy on the first and last sentence of each test
 review; with ``--zoo``, the Keras ``tfidf-len1000`` artifact's recorded numbers are printed
-beside them. Needs scikit-learn (``requirements-dev.txt``).
+beside them (the Keras row's fit seconds: its training epochs). ``--update FILE`` also writes the
+table between FILE's sklearn markers. Needs scikit-learn (``requirements-dev.txt``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from zoo.imdb import load_imdb
 from zoo.text import OOV_INDEX, PAD_INDEX
 
 KERAS_REFERENCE = "tfidf-len1000"
+SKLEARN_START, SKLEARN_END = "<!-- sklearn:start -->", "<!-- sklearn:end -->"
 
 
 def counts(sequences, num_words: int, maxlen: int):
@@ -99,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.sklearn_reference", description=__doc__.split("\n\n")[2])
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA)")
     parser.add_argument("--zoo", type=Path, help=f"a zoo holding {KERAS_REFERENCE}, whose recorded numbers to print beside")
+    parser.add_argument("--update", metavar="FILE", help=f"also write the table between {SKLEARN_START} and {SKLEARN_END}")
     args = parser.parse_args(argv)
     spec = catalog.get(KERAS_REFERENCE)
     with tempfile.TemporaryDirectory() as spare:
@@ -112,10 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     if keras:
         spread = f" (seed spread {keras['spread']:.3f})" if keras["spread"] is not None else ""
         rows[f"Keras `{KERAS_REFERENCE}` (this zoo's artifact{spread}), 20,000 training reviews"] = keras
-    print("| model | test acc | first sentence | last sentence | fit seconds |\n|---|---:|---:|---:|---:|")
-    for name, row in rows.items():
-        print(f"| {name} | {row['test']:.4f} | " + " | ".join(f"{row[k]:.4f}" for k in SHORT_TEXT_KINDS)
-              + f" | {row['seconds']:.1f} |")
+    table = "| model | test acc | first sentence | last sentence | fit seconds |\n|---|---:|---:|---:|---:|\n" + "".join(
+        f"| {name} | {row['test']:.4f} | " + " | ".join(f"{row[k]:.4f}" for k in SHORT_TEXT_KINDS)
+        + f" | {row['seconds']:.1f} |\n" for name, row in rows.items())
+    print(table, end="")
+    if args.update:
+        from zoo.cli import _replace_between
+
+        if not _replace_between(args.update, SKLEARN_START, SKLEARN_END, table):
+            return 2
     return 0
 
 
