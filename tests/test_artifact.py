@@ -47,8 +47,8 @@ def round_trip(tiny_corpus, tmp_path_factory):
             super().on_epoch_end(epoch, logs)
             epoch_weights.append(self.model.get_weights())
 
-    def build_model(spec):
-        model = original_build_model(spec)
+    def build_model(spec, idf=None):
+        model = original_build_model(spec, idf)
         exported.append(model)
         return model
 
