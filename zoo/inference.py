@@ -58,7 +58,16 @@ def compiled_forward(model):
     500 takes well under a millisecond instead of about 12 (``python -m zoo benchmark``). XLA
     compiles once per input shape, hence the fixed ``BATCH_SIZES`` and ``maxlen``-wide rows.
     """
-    return _graph_function(model, _FORWARD, jit_compile=True)
+    return _graph_function(model, _FORWARD, jit_compile=xla_suits(model))
+
+
+def xla_suits(model) -> bool:
+    """Whether XLA speeds ``model`` up: not when it counts words (``CategoryEncoding``, the TF-IDF
+    reference), which XLA turns into a dense comparison of every word with the whole vocabulary
+    (minutes for the test reviews, where TensorFlow's own bincount takes seconds)."""
+    import keras
+
+    return not any(isinstance(layer, keras.layers.CategoryEncoding) for layer in model.layers)
 
 
 def plain_forward(model):
