@@ -5,17 +5,31 @@ records the code that trained it, and ``--seeds`` records the noise between seed
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import REPO
 from training.reproduce import code_revision, differences
-from training.train import main
 from zoo.artifact import HISTORY_FILE, METADATA_FILE, Artifact
 
 VARIANT = "simplernn-1x32-len100"
 PLAIN = "bow-32d-len500"
+
+
+def main(argv: list[str]) -> int:
+    """``python -m training.train ARGV`` in a process of its own (TensorFlow's threads are set as
+    it starts, as for a user); its output is printed, for ``capsys``."""
+    env = os.environ | {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-m", "training.train", *argv], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    print(done.stdout)
+    print(done.stderr, file=sys.stderr)
+    return done.returncode
 TRAIN = ["--variant", VARIANT, "--epochs", "2", "--quiet", "--jobs", "1"]
 
 

@@ -76,11 +76,15 @@ def use_threads(threads: int | None, *, op_determinism: bool = False) -> None:
     import tensorflow as tf
 
     if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TensorFlow already runs in this process: it keeps the threads it has
+            pass
     if op_determinism:
         tf.config.experimental.enable_op_determinism()
-    _settings.update(threads=threads or None, op_determinism=op_determinism)
+    _settings.update(threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
+                     op_determinism=op_determinism)
 
 
 def determinism() -> dict:

@@ -1,6 +1,6 @@
 """scikit-learn's TF-IDF and logistic regression, next to the zoo's Keras linear reference.
 
-    python -m training.sklearn_reference --data ../shared/data/aclImdb_v1.tar.gz --zoo zoo-out
+    python scripts/sklearn_reference.py --data ../shared/data/aclImdb_v1.tar.gz --zoo zoo-out
 
 The model a practitioner tries first on IMDB, measured two ways:
 
@@ -14,7 +14,8 @@ The model a practitioner tries first on IMDB, measured two ways:
 Each gets its test accuracy and its accuracy on the first and last sentence of each test
 review; with ``--zoo``, the Keras ``tfidf-len1000`` artifact's recorded numbers are printed
 beside them (the Keras row's fit seconds: its training epochs). ``--update FILE`` also writes the
-table between FILE's sklearn markers. Needs scikit-learn (``requirements-dev.txt``).
+table between FILE's sklearn markers. Needs scikit-learn (``requirements-dev.txt``; the app and
+training do not).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from training.corpus import Corpus, corpus_files, default_cache_dir
 from zoo import catalog
@@ -98,7 +101,7 @@ def keras_row(zoo: Path) -> dict | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.sklearn_reference", description=__doc__.split("\n\n")[2])
+    parser = argparse.ArgumentParser(prog="python scripts/sklearn_reference.py", description=__doc__.split("\n\n")[2])
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA)")
     parser.add_argument("--zoo", type=Path, help=f"a zoo holding {KERAS_REFERENCE}, whose recorded numbers to print beside")
     parser.add_argument("--update", metavar="FILE", help=f"also write the table between {SKLEARN_START} and {SKLEARN_END}")
