@@ -47,8 +47,8 @@ def round_trip(tiny_corpus, tmp_path_factory):
             super().on_epoch_end(epoch, logs)
             epoch_weights.append(self.model.get_weights())
 
-    def build_model(spec):
-        model = original_build_model(spec)
+    def build_model(spec, idf=None):
+        model = original_build_model(spec, idf)
         exported.append(model)
         return model
 
@@ -158,7 +158,10 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
 
     # Which text pipeline and training pipeline made it, and on what machine its seconds were measured.
     assert meta["text_pipeline"] == TEXT_PIPELINE_VERSION
-    assert meta["training"] == {"pipeline": train.PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+    from training.reproduce import code_revision, determinism
+
+    assert meta["training"] == {"pipeline": train.PIPELINE, "code": code_revision(), **determinism(),
+                                "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
     assert meta["data"]["fingerprint"] == load_imdb(tiny_corpus).fingerprint
     assert meta["seed"] == ROUND_TRIP_SEED
     assert meta["versions"]["keras"] == keras.__version__

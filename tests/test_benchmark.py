@@ -292,7 +292,7 @@ def test_jobs_train_variants_in_parallel_report_a_failed_one_and_keep_the_others
                  "--work", str(work), "--out", str(out), "--data", str(tiny_corpus), module="training.train")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{bad}: FAILED: CheckpointError" in result.stdout
-    assert "Trained 1 of 2 variant(s)" in result.stdout and f"1 variant(s) failed: {bad}" in result.stderr
+    assert "Trained 1 of 2 run(s)" in result.stdout and f"1 run(s) failed: {bad}" in result.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [good]
     # The same artifact a run in one process writes (the tiny zoo's: seed 7, one epoch).
     trained = keras.saving.load_model(out / good / "model.keras")

@@ -32,6 +32,11 @@ class OneModelZoo:
     def model(self, variant_id):
         return self._model
 
+    def reader(self, variant_id):
+        from zoo.inference import reading_model
+
+        return reading_model(self._model)
+
 
 def counting_model(maxlen: int):
     """P(positive) = sigmoid(4 × the number of times "superb" occurs): a model whose only decisive
@@ -158,3 +163,45 @@ def test_the_speed_script_prints_its_numbers_as_json(tiny_zoo_path):
     assert 0 < report["explain_ms"]["p50"] <= report["explain_ms"]["p95"]
     assert report["probes_s"]["variants"] == len(TINY_VARIANTS) and report["probes_s"]["texts"] > 0
     assert "target < 300 ms" in result.stdout
+
+
+@pytest.mark.parametrize("variant_id", ["bow-32d-len500", "tfidf-len1000", "simplernn-bi1x32-len500-mean-tuned"])
+def test_models_that_answer_once_per_text_are_read_along_prefix_by_prefix(variant_id):
+    """An order-free or bidirectional, pooled model has no answer after each word: its reading
+    curve is its answer on the text cut after each word, the last one its answer on the whole text."""
+    from dataclasses import replace
+
+    from training.model import build_model
+    from zoo import catalog
+    from zoo.inference import probabilities, reading_curve, reading_model
+    from zoo.text import pad
+
+    spec = catalog.get(variant_id)
+    spec = replace(spec, num_words=len(WORDS), maxlen=12)
+    model = build_model(spec)
+    assert reading_model(model) is model
+    ids = Vocabulary(WORDS).lookup(tokenize("The film was superb and long"))
+    x = pad([ids], spec.maxlen)[0]
+    curve = reading_curve(model, x, len(ids))
+    prefixes = probabilities(model, pad([ids[:n] for n in range(1, len(ids) + 1)], spec.maxlen))
+    np.testing.assert_allclose(curve, prefixes, atol=1e-6)
+    assert curve.shape == (len(ids),)
+    names = state_names(model)
+    assert names == (["layer 1 forward", "layer 1 backward"] if spec.bidirectional else [])
+
+
+def test_a_bidirectional_model_shows_both_directions_states_after_each_word():
+    from training.model import build_model
+    from zoo.inference import probabilities
+    from zoo.text import pad
+
+    spec = VariantSpec("SimpleRNN", 1, 12, num_words=len(WORDS), bidirectional=True, pooling="mean",
+                       recipe=zoo.Recipe(name="both", mask_zero=True))
+    model = build_model(spec)
+    one = OneModelZoo(model, 12)
+    one.artifact = lambda variant_id: SimpleNamespace(spec=spec)
+    states = hidden_states(one, "v", "The film was superb")
+    assert list(states.states) == ["layer 1 forward", "layer 1 backward"]
+    assert all(values.shape == (4, 32) for values in states.states.values())
+    ids = Vocabulary(WORDS).lookup(tokenize("The film was superb"))
+    assert states.p_positive[-1] == pytest.approx(float(probabilities(model, pad([ids], 12))[0]), abs=1e-6)

@@ -54,15 +54,32 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+#: With ``trim``, a batch keeps its used columns rounded up to a multiple of this: a few batch
+#: shapes, each compiled once.
+TRIM_STEP = 50
+
+
+def trimmed(x: np.ndarray, step: int = TRIM_STEP) -> np.ndarray:
+    """The pre-padded rows ``x`` from the first column any of them uses, the width rounded up
+    to a multiple of ``step`` (at most the full width; at least one column)."""
+    used = np.flatnonzero(x.any(axis=0))
+    width = x.shape[1] - (used[0] if len(used) else x.shape[1] - 1)
+    width = min(x.shape[1], -(-width // step) * step)
+    return x[:, x.shape[1] - width :]
+
+
 class ReviewBatches:
     """A fresh epoch of length batches on every iteration, as ``(x, y)`` NumPy pairs.
 
     With the recipe's ``crop_fraction``, each epoch also holds a random word window of that
-    fraction of the reviews (see ``training.crops``), labelled as its review.
+    fraction of the reviews (see ``training.crops``), labelled as its review. With ``trim``,
+    each batch is ``trimmed`` (for a model whose answer the leading padding does not change:
+    ``training.model.trims_padding``).
     """
 
-    def __init__(self, sequences: list[list[int]], labels: np.ndarray, maxlen: int, recipe: Recipe, seed: int):
-        self.sequences, self.labels, self.maxlen = sequences, labels, maxlen
+    def __init__(self, sequences: list[list[int]], labels: np.ndarray, maxlen: int, recipe: Recipe, seed: int,
+                 trim: bool = False):
+        self.sequences, self.labels, self.maxlen, self.trim = sequences, labels, maxlen, trim
         self.batch_size, self.crop_fraction = recipe.batch_size, recipe.crop_fraction
         self.padded = pad(sequences, maxlen)
         self.lengths = np.array([len(s) for s in sequences], dtype=np.int64)
@@ -80,15 +97,30 @@ class ReviewBatches:
             y = np.concatenate([y, y[chosen]])
             lengths = np.concatenate([lengths, [len(w) for w in windows]])
         for rows in length_batches(np.minimum(lengths, self.maxlen), self.batch_size, self.rng):
-            yield x[rows], y[rows]
+            yield (trimmed(x[rows]) if self.trim else x[rows]), y[rows]
 
     def dataset(self):
         """A ``tf.data.Dataset`` over the epochs, for ``model.fit`` (each pass is a new epoch)."""
-        import tensorflow as tf
+        return batch_dataset(lambda: iter(self), len(self), self.labels.dtype)
 
-        signature = (
-            tf.TensorSpec(shape=(None, None), dtype=tf.int32),
-            tf.TensorSpec(shape=(None,), dtype=tf.as_dtype(self.labels.dtype)),
-        )
-        data = tf.data.Dataset.from_generator(lambda: iter(self), output_signature=signature)
-        return data.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+def validation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, trim: bool):
+    """The rows ``x`` (shortest first) in batches of ``batch_size``, each ``trimmed`` with ``trim``."""
+    def batches():
+        for start in range(0, len(x), batch_size):
+            rows = x[start : start + batch_size]
+            yield (trimmed(rows) if trim else rows), y[start : start + batch_size]
+
+    return batch_dataset(batches, -(-len(x) // batch_size), y.dtype)
+
+
+def batch_dataset(batches, count: int, label_dtype):
+    """A ``tf.data.Dataset`` of the ``(x, y)`` pairs ``batches()`` yields, ``count`` of them."""
+    import tensorflow as tf
+
+    signature = (
+        tf.TensorSpec(shape=(None, None), dtype=tf.int32),
+        tf.TensorSpec(shape=(None,), dtype=tf.as_dtype(label_dtype)),
+    )
+    data = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    return data.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)

@@ -32,6 +32,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from training import WORK_FOLDER
 from zoo.artifact import write_json
 from zoo.catalog import VariantSpec
 
@@ -39,7 +40,6 @@ FORMAT_VERSION = 1
 STATE_FILE = "checkpoint.json"
 WEIGHTS_FILE = "training.weights.h5"
 BEST_FILE = "best.npz"
-WORK_FOLDER = ".training-work"
 
 
 class CheckpointError(Exception):

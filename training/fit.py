@@ -17,10 +17,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.batches import ReviewBatches
+from training.batches import ReviewBatches, validation_dataset
 from training.checkpoint import EpochCheckpoint, default_work_dir
 from training.corpus import Corpus
-from training.model import build_model, build_training_model, compile_model
+from training.model import build_model, build_training_model, compile_model, tfidf_weights, trims_padding
 from zoo import tokenizer_file
 from zoo.artifact import (
     CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, TOKENIZER_FILE, VOCABULARY_FILE, make_metadata,
@@ -92,7 +92,8 @@ def fit_variant(
     """Train a variant's fused model (``build_training_model``) with its recipe.
 
     Training reads length batches (``training.batches``); validation reads the full
-    ``maxlen`` rows that serving reads, after every epoch.
+    ``maxlen`` rows that serving reads (or their used columns, where ``trims_padding``), after
+    every epoch.
 
     With ``checkpoint``, the state is saved after every epoch, and a resumed run starts
     after the checkpoint's last epoch. ``progress`` is one more callback (after the others).
@@ -107,9 +108,10 @@ def fit_variant(
     # batch's does. The mean loss and accuracy do not depend on the order.
     by_length = np.argsort([len(s) for s in corpus.validation.sequences], kind="stable")
     x_val, y_val = corpus.validation.padded(spec.maxlen)[by_length], corpus.validation.labels[by_length]
-    batches = ReviewBatches(corpus.train.sequences, corpus.train.labels, spec.maxlen, recipe, seed)
+    trim = trims_padding(spec)
+    batches = ReviewBatches(corpus.train.sequences, corpus.train.labels, spec.maxlen, recipe, seed, trim=trim)
 
-    model = build_training_model(spec)
+    model = build_training_model(spec, idf=model_constants(spec, corpus))
     compile_model(model, recipe)
     recorder = EpochRecorder(recipe.patience)
     # With an EMA, validate and keep the averaged weights (swapped in before the recorder runs).
@@ -117,20 +119,29 @@ def fit_variant(
     start = checkpoint.attach(model, recorder, callbacks, rng=batches.rng) if checkpoint else 0
     callbacks += [progress] if progress else []
     model.fit(
-        batches.dataset(), epochs=recipe.epochs, initial_epoch=start, validation_data=(x_val, y_val),
-        validation_batch_size=VALIDATION_BATCH_SIZE, shuffle=False, callbacks=callbacks, verbose=verbose,
+        batches.dataset(), epochs=recipe.epochs, initial_epoch=start,
+        validation_data=validation_dataset(x_val, y_val, VALIDATION_BATCH_SIZE, trim),
+        shuffle=False, callbacks=callbacks, verbose=verbose,
     )
     return model, recorder, x_val
+
+
+def model_constants(spec: VariantSpec, corpus: Corpus) -> np.ndarray | None:
+    """What a variant's model takes from the training reviews besides its trained weights:
+    a ``TfIdf`` model's inverse document frequencies (``training.model.tfidf_weights``)."""
+    return tfidf_weights(corpus.train.sequences, spec.num_words) if spec.cell == "TfIdf" else None
 
 
 def train_variant(
     spec: VariantSpec, corpus: Corpus, *, seed: int, out: Path, verbose: int = 1,
     work: Path | None = None, resume: bool = False, progress: keras.callbacks.Callback | None = None,
+    code: dict | None = None,
 ) -> Path:
     """Train one variant and write its artifact into the zoo folder ``out``.
 
     Every epoch is checkpointed into ``work`` (default: ``checkpoint.default_work_dir``),
-    which is deleted once the variant is written; ``resume`` continues from it.
+    which is deleted once the variant is written; ``resume`` continues from it. ``code`` is
+    the code revision recorded (``training.reproduce.code_revision``, taken now when None).
 
     Returns:
         The written variant folder.
@@ -141,7 +152,7 @@ def train_variant(
                                          progress=progress)
 
     # Export a fresh, uncompiled model with the best epoch's weights: no optimizer state ships.
-    best = build_model(spec)
+    best = build_model(spec, idf=model_constants(spec, corpus))
     best.set_weights(recorder.best_weights)
     _check_export(model, best, recorder.best_weights, x_val[:: max(1, len(x_val) // 8)])
     # The serving path (zoo.inference), on the texts zoo.evaluation.evaluate would encode: the
@@ -169,7 +180,7 @@ def train_variant(
             short_text_accuracy=short,
             seed=seed,
             data=corpus.data_record(),
-            training=training_record(),
+            training=training_record(code),
             folder=folder,
         )
         write_json(folder / METADATA_FILE, metadata)
@@ -188,7 +199,11 @@ def _check_export(trained: keras.Model, exported: keras.Model, weights: list, x:
         raise RuntimeError(f"exported model differs from the trained one by {np.abs(expected - actual).max():.2e}")
 
 
-def training_record() -> dict:
-    """What the artifact records about how it was trained: the pipeline, and the machine its
-    seconds per epoch were measured on."""
-    return {"pipeline": PIPELINE, "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+def training_record(code: dict | None = None) -> dict:
+    """What the artifact records about how it was trained: the pipeline, the code revision
+    (``code``, else taken now), TensorFlow's threads and whether its deterministic ops were on,
+    and the machine its seconds per epoch were measured on."""
+    from training.reproduce import code_revision, determinism
+
+    return {"pipeline": PIPELINE, "code": code or code_revision(), **determinism(),
+            "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}

@@ -3,49 +3,102 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from zoo.catalog import Recipe, VariantSpec
+from zoo.text import OOV_INDEX, PAD_INDEX
 
 
-def build_model(spec: VariantSpec) -> keras.Model:
-    """``Embedding(num_words, embedding_dim)`` → ``layers`` × ``cell(units)`` → ``Dense(1, sigmoid)``.
+def build_model(spec: VariantSpec, idf: np.ndarray | None = None) -> keras.Model:
+    """The variant's network as a ``keras.Sequential`` of plain Keras layers that load with
+    ``safe_mode=True`` (``spec.architecture`` says it in words).
 
-    Stacked cells return sequences on all but the last layer, as in the seed. The input
-    length is left open (``None``), as in the seed's summary; ``maxlen`` is applied by the
-    text pipeline.
+    Recurrent: ``Embedding(num_words, embedding_dim)`` → ``layers`` × ``cell(units)`` (each
+    ``Bidirectional`` when the spec says so) → the spec's pooling → ``Dense(1, sigmoid)``.
+    Stacked cells return sequences on all but the last layer, as in the seed. The input length
+    is left open (``None``), as in the seed's summary; ``maxlen`` is applied by the text pipeline.
+    Order-free: see ``zoo.catalog.ORDER_FREE_CELLS``. A ``TfIdf`` model's inverse document
+    frequencies are ``idf`` (one per vocabulary index; ``tfidf_weights``); when None, 1 for
+    every word and 0 for padding and unknown words.
     """
     recipe = spec.recipe
-    cell = getattr(keras.layers, spec.cell)
-    layers = [
-        keras.Input(shape=(None,), dtype="int32", name="words"),
-        keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=recipe.mask_zero, name="embedding"),
-    ]
-    for depth in range(spec.layers):
-        layers.append(
-            cell(
-                spec.units,
-                return_sequences=depth < spec.layers - 1,
-                dropout=recipe.dropout,
-                recurrent_dropout=recipe.recurrent_dropout,
-                name=f"{spec.cell.lower()}_{depth + 1}",
-            )
-        )
+    layers = [keras.Input(shape=(None,), dtype="int32", name="words")]
+    if spec.cell == "TfIdf":
+        if idf is None:  # until trained: every word weighs 1, padding and unknown words nothing
+            idf = np.ones(spec.num_words, np.float32)
+            idf[[PAD_INDEX, OOV_INDEX]] = 0
+        layers += [keras.layers.CategoryEncoding(spec.num_words, output_mode="count", name="counts"),
+                   keras.layers.Rescaling(np.asarray(idf, np.float32), name="idf"),
+                   keras.layers.UnitNormalization(name="l2_norm")]
+    elif spec.cell == "BagOfWords":
+        layers += [keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=True, name="embedding"),
+                   keras.layers.GlobalAveragePooling1D(name="mean")]
+    else:
+        layers += _recurrent_layers(spec)
+    if recipe.dropout and (spec.pooling != "last" or not spec.reads_order):
+        layers.append(keras.layers.Dropout(recipe.dropout, name="dropout"))
     layers.append(keras.layers.Dense(1, activation="sigmoid", name="positive"))
     return keras.Sequential(layers, name=spec.id.replace("-", "_"))
 
 
-def build_training_model(spec: VariantSpec) -> keras.Model:
+def _recurrent_layers(spec: VariantSpec) -> list[keras.layers.Layer]:
+    """Embedding, the recurrent layers and the pooling of a recurrent spec."""
+    recipe = spec.recipe
+    cell = getattr(keras.layers, spec.cell)
+    layers = [keras.layers.Embedding(spec.num_words, spec.embedding_dim, mask_zero=recipe.mask_zero, name="embedding")]
+    for depth in range(spec.layers):
+        layer = cell(spec.units, return_sequences=depth < spec.layers - 1 or spec.pooling != "last",
+                     dropout=recipe.dropout, recurrent_dropout=recipe.recurrent_dropout,
+                     name=f"{spec.cell.lower()}_{depth + 1}")
+        layers.append(keras.layers.Bidirectional(layer, name=f"bidirectional_{depth + 1}") if spec.bidirectional else layer)
+    pools = {"mean": keras.layers.GlobalAveragePooling1D, "max": keras.layers.GlobalMaxPooling1D}
+    if spec.pooling != "last":
+        layers.append(pools[spec.pooling](name=f"{spec.pooling}_state"))
+    return layers
+
+
+def tfidf_weights(sequences, num_words: int) -> np.ndarray:
+    """Each vocabulary index's inverse document frequency over ``sequences`` (the training
+    reviews), as scikit-learn's ``TfidfVectorizer`` computes it by default (``smooth_idf``:
+    ``ln((1 + n) / (1 + df)) + 1``); 0 for padding and unknown words, which it never counts."""
+    df = np.zeros(num_words, np.float64)
+    for sequence in sequences:
+        df[np.unique(np.asarray(sequence))] += 1
+    idf = np.log((1 + len(sequences)) / (1 + df)) + 1
+    idf[[PAD_INDEX, OOV_INDEX]] = 0
+    return idf.astype(np.float32)
+
+
+def fuses(spec: VariantSpec) -> bool:
+    """Whether ``build_training_model`` trains ``spec`` with the fused kernel (``FusedRNN``): a
+    one-direction recurrent stack read at its last state, without dropout."""
+    recipe = spec.recipe
+    return (spec.reads_order and not spec.bidirectional and spec.pooling == "last"
+            and not (recipe.dropout or recipe.recurrent_dropout))
+
+
+def trims_padding(spec: VariantSpec) -> bool:
+    """Whether a plain (not fused) model of ``spec`` gives the same answer on a batch whose
+    leading all-padding columns are cut away: the padding is masked, or weighs nothing
+    (``TfIdf``), and no maximum over the states sees the padding's zero states. Training
+    then reads each batch only from its first used column (``training.batches``)."""
+    if fuses(spec):
+        return False
+    return not spec.reads_order or (spec.recipe.mask_zero and spec.pooling != "max")
+
+
+def build_training_model(spec: VariantSpec, idf: np.ndarray | None = None) -> keras.Model:
     """The network of ``build_model``, shaped to train fast, computing exactly what it computes.
 
-    A ``FusedRNN``: its weights are ``build_model``'s, in the same order, so
+    Where it ``fuses``, a ``FusedRNN``: its weights are ``build_model``'s, in the same order, so
     ``build_model(spec).set_weights(trained.get_weights())`` exports it, and on any batch of
     pre-padded rows (full ``maxlen`` rows, or their trailing columns as ``training.batches``
-    cuts them) it gives what the exported model gives on the full rows.
+    cuts them) it gives what the exported model gives on the full rows. (Dropout draws a
+    mask per row over its padding too: no shared padding run then.) Elsewhere, ``build_model``
+    itself.
     """
-    recipe = spec.recipe
-    if recipe.dropout or recipe.recurrent_dropout:
-        # Each row would draw its own dropout masks over its padding: no shared padding run then.
-        raise ValueError(f"{spec.id}: dropout is not supported by the training pipeline")
+    if not fuses(spec):
+        return build_model(spec, idf)
     return FusedRNN(spec, name=f"{spec.id.replace('-', '_')}_training")
 
 
@@ -259,9 +312,11 @@ def simple_rnn_stack(inputs, states, *, kernels, recurrent_kernels, biases, star
 def compile_model(model: keras.Model, recipe: Recipe) -> None:
     """Compile with the recipe's optimizer, ``binary_crossentropy`` and accuracy, as the seed does.
 
-    The steps are compiled with XLA: on a CPU it runs the fused recurrent loop about twice as
-    fast as TensorFlow's op-by-op while loop, once per batch shape it meets (which is why
-    ``training.batches`` rounds batch widths).
+    A ``FusedRNN``'s steps are compiled with XLA: on a CPU it runs the fused recurrent loop about
+    twice as fast as TensorFlow's op-by-op while loop, once per batch shape it meets (which is
+    why ``training.batches`` rounds batch widths). A plain Keras model is not: XLA runs Keras'
+    masked recurrent layers several times slower than TensorFlow does (a bidirectional
+    SimpleRNN at ``maxlen`` 500: 459 s an epoch against 26-118 s, on the shared 2-core machine).
     """
     options = {"learning_rate": recipe.learning_rate}
     if recipe.clipnorm:
@@ -269,4 +324,5 @@ def compile_model(model: keras.Model, recipe: Recipe) -> None:
     if recipe.ema_momentum:
         options |= {"use_ema": True, "ema_momentum": recipe.ema_momentum}
     optimizer = keras.optimizers.get({"class_name": recipe.optimizer, "config": options})
-    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"], jit_compile=True)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"],
+                  jit_compile=isinstance(model, FusedRNN))

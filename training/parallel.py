@@ -21,37 +21,43 @@ import time
 from pathlib import Path
 
 from training.corpus import Corpus
+from training.seeds import Task
 from zoo.catalog import VariantSpec
 
 #: Relative cost of one step of each cell (matrix products per step), to start the longest variants first.
-_CELL_COST = {"SimpleRNN": 1.0, "GRU": 3.0, "LSTM": 4.0}
+#: The order-free references take no recurrent steps: a fraction of one layer's cost.
+_CELL_COST = {"SimpleRNN": 1.0, "GRU": 3.0, "LSTM": 4.0, "BagOfWords": 0.05, "TfIdf": 0.05}
 
 
 def estimated_cost(spec: VariantSpec) -> float:
-    """A rough relative training time: epochs x steps x layers x cell cost (crops add rows)."""
+    """A rough relative training time: epochs x steps x layers (x2 both ways) x cell cost (crops add rows)."""
     recipe = spec.recipe
-    return recipe.epochs * spec.maxlen * spec.layers * _CELL_COST[spec.cell] * (1 + recipe.crop_fraction)
+    layers = max(spec.layers, 1) * (2 if spec.bidirectional else 1)
+    return recipe.epochs * spec.maxlen * layers * _CELL_COST[spec.cell] * (1 + recipe.crop_fraction)
 
 
-def train_in_parallel(specs: list[VariantSpec], corpora: dict[tuple, Corpus], files: dict[tuple, Path],
+def train_in_parallel(tasks: list[Task], corpora: dict[tuple, Corpus], files: dict[tuple, Path],
                       args: argparse.Namespace, jobs: int, started: float) -> int:
-    """Train ``specs`` in ``jobs`` worker processes, each reading its corpus from ``files``
+    """Train ``tasks`` in ``jobs`` worker processes, each reading its corpus from ``files``
     (``training.corpus.corpus_files``); returns the exit status (1 if any failed)."""
-    from training.train import corpus_key, read_line
+    from training.reproduce import code_revision
+    from training.train import corpus_key, read_line, task_name
 
     for corpus in corpora.values():
         print(read_line(corpus, started), flush=True)
-    order = sorted(specs, key=estimated_cost, reverse=True)
-    print(f"Training {len(order)} variant(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
+    order = sorted(tasks, key=lambda task: estimated_cost(task.spec), reverse=True)
+    print(f"Training {len(order)} run(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
           flush=True)
-    options = {"seed": args.seed, "out": str(args.out), "threads": args.threads, "resume": args.resume,
-               "work": str(args.work) if args.work else None}
-    tasks = [(spec, str(files[corpus_key(spec)])) for spec in order]
-    return _summary(specs, _run(tasks, options, jobs, started), started)
+    options = {"threads": args.threads, "resume": args.resume, "work": str(args.work) if args.work else None,
+               "op_determinism": args.op_determinism, "code": code_revision()}
+    names = {task: task_name(task, args.seeds) for task in tasks}
+    jobs_list = [(names[task], task, str(files[corpus_key(task.spec)])) for task in order]
+    return _summary([names[task] for task in tasks], _run(jobs_list, options, jobs, started), started)
 
 
-def _run(tasks: list[tuple[VariantSpec, str]], options: dict, jobs: int, started: float) -> dict[str, tuple]:
-    """Run the tasks in ``jobs`` processes; returns ``{variant id: ("done", folder, s) | ("failed", why, s)}``."""
+def _run(tasks: list[tuple[str, Task, str]], options: dict, jobs: int, started: float) -> dict[str, tuple]:
+    """Run the tasks (name, task, corpus file) in ``jobs`` processes; returns
+    ``{name: ("done", folder, s) | ("failed", why, s)}``."""
     from training.train import _duration
 
     context = multiprocessing.get_context("spawn")  # the same on every OS; no forked TensorFlow state
@@ -107,24 +113,24 @@ def _run(tasks: list[tuple[VariantSpec, str]], options: dict, jobs: int, started
                 if len(results) < total:
                     start_worker()  # its stop sign is still in the queue for the replacement
         if not workers and len(results) < total:
-            for spec, _ in tasks:
-                results.setdefault(spec.id, ("failed", "no worker took it", 0.0))
+            for name, _, _ in tasks:
+                results.setdefault(name, ("failed", "no worker took it", 0.0))
     for worker in workers:
         worker.join(timeout=30)
     return results
 
 
-def _summary(specs: list[VariantSpec], results: dict[str, tuple], started: float) -> int:
+def _summary(names: list[str], results: dict[str, tuple], started: float) -> int:
     from training.train import _duration
 
-    failed = [spec.id for spec in specs if results.get(spec.id, ("failed",))[0] != "done"]
-    print(f"\nTrained {len(specs) - len(failed)} of {len(specs)} variant(s) in "
+    failed = [name for name in names if results.get(name, ("failed",))[0] != "done"]
+    print(f"\nTrained {len(names) - len(failed)} of {len(names)} run(s) in "
           f"{_duration(time.perf_counter() - started)} of wall time:")
-    for spec in specs:
-        kind, detail, seconds = results.get(spec.id, ("failed", "not run", 0.0))
-        print(f"  {spec.id:<30} {_duration(seconds):>7}  " + (f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"))
+    for name in names:
+        kind, detail, seconds = results.get(name, ("failed", "not run", 0.0))
+        print(f"  {name:<44} {_duration(seconds):>7}  " + (f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"))
     if failed:
-        print(f"error: {len(failed)} variant(s) failed: {', '.join(failed)}; the others were written", file=sys.stderr)
+        print(f"error: {len(failed)} run(s) failed: {', '.join(failed)}; the others were written", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -143,21 +149,22 @@ def _work(todo, events, options: dict) -> None:
     import keras
 
     from training.fit import EpochReporter, train_variant
-    from training.train import use_threads
+    from training.reproduce import use_threads
 
-    use_threads(options["threads"])
+    use_threads(options["threads"], op_determinism=options["op_determinism"])
     corpora: dict[str, Corpus] = {}
     pid = os.getpid()
-    while (task := todo.get()) is not None:
-        spec, path = task
-        events.put(("start", pid, spec.id, None))
+    while (job := todo.get()) is not None:
+        name, task, path = job
+        spec = task.spec
+        events.put(("start", pid, name, None))
         try:
             corpus = corpora.get(path) or corpora.setdefault(path, Corpus.read(Path(path)))
-            work = Path(options["work"]) / spec.id if options["work"] else None
-            folder = train_variant(spec, corpus, seed=options["seed"], out=Path(options["out"]), verbose=0,
+            work = Path(options["work"]) / task.work_name if options["work"] else None
+            folder = train_variant(spec, corpus, seed=task.seed, out=task.out, verbose=0, code=options["code"],
                                    work=work, resume=options["resume"],
-                                   progress=EpochReporter(spec, lambda line, vid=spec.id: events.put(("epoch", pid, vid, line))))
-            events.put(("done", pid, spec.id, str(folder)))
+                                   progress=EpochReporter(spec, lambda line, n=name: events.put(("epoch", pid, n, line))))
+            events.put(("done", pid, name, str(folder)))
         except Exception as error:  # reported to the parent; this worker goes on with the next variant
-            events.put(("failed", pid, spec.id, f"{type(error).__name__}: {error}".splitlines()[0]))
+            events.put(("failed", pid, name, f"{type(error).__name__}: {error}".splitlines()[0]))
         keras.backend.clear_session()

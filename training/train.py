@@ -26,6 +26,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from training.corpus import Corpus, corpus_files, default_cache_dir
+from training.reproduce import code_revision, use_threads
+from training.seeds import Task, record_seed_runs, tasks_for
 from zoo import catalog
 from zoo.artifact import DiskFullError, read_manifest, write_json
 from zoo.catalog import VariantSpec
@@ -40,18 +42,6 @@ DEFAULT_OUT = Path("zoo-out")
 def corpus_key(spec: VariantSpec) -> tuple[int, float]:
     """What a variant's corpus depends on besides the data: its vocabulary size and split."""
     return spec.num_words, spec.recipe.validation_split
-
-
-def use_threads(threads: int | None) -> None:
-    """Run TensorFlow with ``threads`` intra- and inter-op threads (its default when 0 or None).
-
-    Must be called before TensorFlow runs anything.
-    """
-    if threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 def read_line(corpus: Corpus, started: float) -> str:
@@ -84,7 +74,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="train N variants at a time, each in its own process "
                              "(default: one per core, at most one per variant; 1 trains in this process)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed for weights and shuffling (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="random seed for weights and shuffling; the zoo serves this seed's run (default: %(default)s)")
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="train each variant with N seeds (--seed, --seed + 1, ...) and record the spread of their "
+                             "accuracies in the served artifact; the other runs go to OUT/../.training-work/<OUT name>/"
+                             "seeds/ (default: %(default)s)")
+    parser.add_argument("--check", type=Path, metavar="ZOO",
+                        help="compare each trained variant with ZOO's (every epoch of the history, the best epoch, the "
+                             "test and short-text accuracies) and exit with status 3, listing what differs, unless "
+                             "they are equal")
+    parser.add_argument("--op-determinism", action="store_true",
+                        help="TensorFlow's deterministic ops (tf.config.experimental.enable_op_determinism), without "
+                             "XLA: slower; for --threads above 1 (one thread, the default, retrains exactly anyway)")
     parser.add_argument("--limit", type=int, help="use only this many training and this many test reviews (quick runs)")
     parser.add_argument("--skip-existing", action="store_true", help="leave variants the zoo folder already holds")
     parser.add_argument("--threads", type=int, default=1,
@@ -104,6 +106,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    if args.check is not None and not (args.check / "zoo.json").is_file():
+        parser.error(f"--check {args.check}: no zoo there (no zoo.json)")
     return args
 
 
@@ -124,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
         specs = [s for s in specs if s.id not in done]
     if args.epochs:
         specs = [replace(s, recipe=replace(s.recipe, epochs=args.epochs)) for s in specs]
-    jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
+    tasks = tasks_for(specs, args.seed, args.seeds, args.out)
+    jobs = min(args.jobs or os.cpu_count() or 1, len(tasks))
     started = time.perf_counter()
     keys = list(dict.fromkeys(corpus_key(spec) for spec in specs))
     print("Reading the IMDB reviews...", flush=True)
@@ -143,8 +150,10 @@ def run(args: argparse.Namespace) -> int:
         if jobs > 1:
             from training.parallel import train_in_parallel
 
-            return train_in_parallel(specs, corpora, files, args, jobs, started)
-        return train_here(specs, corpora, args, started)
+            status = train_in_parallel(tasks, corpora, files, args, jobs, started)
+        else:
+            status = train_here(tasks, corpora, args, started)
+    return finish(tasks, args, status)
 
 
 def read_corpora(data: str | None, keys: list[tuple[int, float]], limit: int | None, cache: Path, spare: Path, *,
@@ -167,22 +176,25 @@ def read_corpora(data: str | None, keys: list[tuple[int, float]], limit: int | N
             raise DataError(f"the process reading the reviews ended unexpectedly ({error})") from error
 
 
-def train_here(specs: list[VariantSpec], corpora: dict[tuple, Corpus], args: argparse.Namespace, started: float) -> int:
-    """Train ``specs`` one after the other in this process; returns the exit status."""
+def train_here(tasks: list[Task], corpora: dict[tuple, Corpus], args: argparse.Namespace, started: float) -> int:
+    """Train ``tasks`` one after the other in this process; returns the exit status."""
     from training.checkpoint import CheckpointError
     from training.fit import train_variant
 
-    use_threads(args.threads)
+    use_threads(args.threads, op_determinism=args.op_determinism)
     for corpus in corpora.values():
         print(read_line(corpus, started), flush=True)
-    for number, spec in enumerate(specs, 1):
+    code = code_revision()
+    for number, task in enumerate(tasks, 1):
+        spec = task.spec
         elapsed = time.perf_counter() - started
-        left = ", ".join(s.id for s in specs[number:]) or "nothing"
-        print(f"\n[{number}/{len(specs)}] {spec.id} · {spec.recipe.epochs} epochs · elapsed {_duration(elapsed)} · after it: {left}", flush=True)
+        left = ", ".join(task_name(t, args.seeds) for t in tasks[number:]) or "nothing"
+        print(f"\n[{number}/{len(tasks)}] {task_name(task, args.seeds)} · {spec.recipe.epochs} epochs · "
+              f"elapsed {_duration(elapsed)} · after it: {left}", flush=True)
         try:
-            folder = train_variant(spec, corpora[corpus_key(spec)], seed=args.seed, out=args.out,
-                                   verbose=2 if args.quiet else 1,
-                                   work=args.work / spec.id if args.work else None, resume=args.resume)
+            folder = train_variant(spec, corpora[corpus_key(spec)], seed=task.seed, out=task.out,
+                                   verbose=2 if args.quiet else 1, code=code,
+                                   work=args.work / task.work_name if args.work else None, resume=args.resume)
         except CheckpointError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -190,8 +202,63 @@ def train_here(specs: list[VariantSpec], corpora: dict[tuple, Corpus], args: arg
             print(f"error: {error}\n{RESUME_HINT}", file=sys.stderr)
             return 1
         print(f"wrote {folder}", flush=True)
-    print(f"\nTrained {len(specs)} variant(s) in {_duration(time.perf_counter() - started)}.")
+    print(f"\nTrained {len(tasks)} run(s) in {_duration(time.perf_counter() - started)}.")
     return 0
+
+
+def task_name(task: Task, seeds: int) -> str:
+    """A run as the progress lines name it: the variant id, and its seed when there are several."""
+    return f"{task.spec.id} (seed {task.seed})" if seeds > 1 else task.spec.id
+
+
+def finish(tasks: list[Task], args: argparse.Namespace, status: int) -> int:
+    """Record the seed runs, print each variant's accuracies and compare with ``--check``'s zoo;
+    returns the exit status (``status``, else 3 when a checked variant differs)."""
+    from zoo.artifact import Artifact, ArtifactError
+
+    record_seed_runs(tasks)
+    served = [task for task in tasks if task.served]
+    print(f"\n{'variant':<34} {'test acc':>8}  {'first / last sentence':>21}" + ("  seeds (test acc)" if args.seeds > 1 else ""))
+    differ = 0
+    for task in served:
+        try:
+            artifact = Artifact.read(task.out / task.spec.id)
+        except ArtifactError:
+            print(f"{task.spec.id:<34} {'not written':>8}")
+            continue
+        print(summary_line(artifact))
+        if args.check is not None:
+            lines = check_against(artifact, args.check)
+            differ += bool(lines)
+            for line in lines:
+                print(f"  differs from {args.check}: {line}", file=sys.stderr)
+    if args.check is not None:
+        print(f"\n--check {args.check}: {len(served) - differ} of {len(served)} variant(s) equal"
+              + (f", {differ} differ" if differ else ""), file=sys.stderr if differ else sys.stdout)
+    return status or (3 if differ else 0)
+
+
+def summary_line(artifact) -> str:
+    """One variant's line of the closing summary: its test and short-text accuracy (and seeds' test accuracies)."""
+    from zoo.evaluation import SHORT_TEXT_KINDS
+
+    short = artifact.metadata.get("short_text_accuracy") or {}
+    short_text = " / ".join(f"{short[k]:.4f}" if k in short else "—" for k in SHORT_TEXT_KINDS)
+    runs = artifact.metadata.get("seed_runs") or {}
+    seeds = "  " + ", ".join(f"{a:.4f}" for a in runs["test_accuracy"]) if runs else ""
+    return f"{artifact.id:<34} {artifact.metadata['test_accuracy']:>8.4f}  {short_text:>21}{seeds}"
+
+
+def check_against(artifact, zoo_dir: Path) -> list[str]:
+    """What differs between a trained artifact and ``zoo_dir``'s artifact of the same variant."""
+    from training.reproduce import differences
+    from zoo.artifact import Artifact, ArtifactError
+
+    try:
+        recorded = Artifact.read(zoo_dir / artifact.id)
+    except ArtifactError as error:
+        return [f"no recorded variant to compare with ({error})"]
+    return differences(artifact, recorded)
 
 
 INTERRUPTED_HINT = ("The variants already written are kept, and each unfinished one keeps its last completed epoch in its "

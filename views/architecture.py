@@ -63,7 +63,10 @@ def architecture_section(source: str, table: pd.DataFrame, readable_ids: list[st
         else:
             return
     recurrent = summary.iloc[1:-1]["Param #"].sum()
-    if layers_id == SEED_VARIANT:
+    if not spec["reads_order"]:
+        st.info(f"{layers_id} reads no word order: it has no recurrent layer, {total:,} parameters in all "
+                f"({compared_total:,} in {compared}). It is one of the zoo's order-free references.")
+    elif layers_id == SEED_VARIANT:
         st.info(f"{layers_id} is the seed tutorial's IMDB model, trained again for the zoo.")
     elif stack and spec["layers"] == 4 and total == compared_total:
         st.info(f"{layers_id} is the seed's 4-layer stack: the same layers and the same {total:,} parameters.")

@@ -256,8 +256,13 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
         "long-term memory."
     )
     left, right = st.columns(2)
-    vid = left.selectbox("Variant", variants, key="states_variant",
-                         index=variants.index(preferred(variants, ["lstm-1x32-len500"], 1)[0]))
+    # An order-free reference holds no state between words.
+    recurrent = [v for v in variants if z.artifact(v).spec.reads_order]
+    if not recurrent:
+        st.info("None of these variants reads in order, so none holds a state between words.")
+        return
+    vid = left.selectbox("Variant", recurrent, key="states_variant",
+                         index=recurrent.index(preferred(recurrent, ["lstm-1x32-len500"], 1)[0]))
     try:
         with heavy_work(f"the hidden states of {vid}"):
             frames_by_state = states_frames(source, vid, text, z)

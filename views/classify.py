@@ -207,6 +207,10 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     chart_column, table_column = st.columns([3, 2])
     chart_column.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
     table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
+    order_free = [vid for vid in answers if "reads_order" in sound and not sound.loc[vid, "reads_order"]]
+    if order_free:
+        st.caption(f"{', '.join(order_free)} read no word order: order-free references, which weigh which words your "
+                   "text holds. Where a recurrent variant answers otherwise, reading in order made the difference.")
     download_answers(rows, text)
 
     what_the_model_sees(z, table, readable_ids, text)

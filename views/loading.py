@@ -61,6 +61,24 @@ def history_frame(source: str, variant_ids: tuple[str, ...], with_seed: bool) ->
     return pd.DataFrame(rows)
 
 
+@st.cache_data(show_spinner=False)
+def seed_band_frame(source: str, variant_ids: tuple[str, ...]) -> pd.DataFrame:
+    """For each chosen variant trained with several seeds, the lowest and highest validation loss
+    and accuracy at each epoch over its seeds (``metadata["seed_runs"]``): the noise between runs."""
+    z = open_zoo(source)[0]
+    rows = []
+    for vid in variant_ids:
+        runs = z.artifact(vid).metadata.get("seed_runs") or {}
+        histories = runs.get("history") or []
+        for metric in ("loss", "accuracy"):
+            curves = [h[f"val_{metric}"] for h in histories if isinstance(h, dict) and f"val_{metric}" in h]
+            for epoch in range(1, min(map(len, curves), default=0) + 1):
+                values = [curve[epoch - 1] for curve in curves]
+                rows.append({"variant": vid, "metric": metric, "epoch": epoch, "low": min(values), "high": max(values),
+                             "seeds": len(values)})
+    return pd.DataFrame(rows, columns=["variant", "metric", "epoch", "low", "high", "seeds"])
+
+
 #: The longest the compiling waits for the first page with answers, in seconds.
 COMPILE_AFTER = 30
 

@@ -10,7 +10,7 @@ import zoo
 from zoo.seed import SEED_BEST_EPOCH, SEED_NAME
 
 from .colors import HEAT, NEUTRAL, TEXT, readable, variant_scale
-from .loading import history_frame
+from .loading import history_frame, seed_band_frame
 from .widgets import chip_colors, preferred
 
 HISTORY_HEIGHT = 400
@@ -35,11 +35,16 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
              f"(the zoo's simplernn-1x32-len500); it overfits after epoch {SEED_BEST_EPOCH}.",
     )
     history = history_frame(source, tuple(chosen), with_seed)
+    bands = seed_band_frame(source, tuple(chosen))
     if history.empty:
         st.info("Choose at least one variant.")
     else:
+        if not bands.empty:
+            st.caption("The shaded band is the range of the validation curve over the seeds the variant was trained "
+                       "with (the lines are the seed the zoo serves): differences inside it are noise.")
         for column, metric in zip(st.columns(2), ("loss", "accuracy")):
-            column.altair_chart(history_chart(history[history["metric"] == metric], metric, chosen, with_seed),
+            column.altair_chart(history_chart(history[history["metric"] == metric], metric, chosen, with_seed,
+                                              bands[bands["metric"] == metric]),
                                 width="stretch", height=HISTORY_HEIGHT)
         st.download_button("Histories (CSV)", history.to_csv(index=False), "histories.csv", "text/csv",
                            key="histories_csv", on_click="ignore")
@@ -48,8 +53,10 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     seconds_per_epoch(z, table)
 
 
-def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed: bool) -> alt.TopLevelMixin:
-    """One metric's lines, with a hover rule whose tooltip lists every line at the nearest epoch."""
+def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed: bool,
+                  bands: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """One metric's lines, with a hover rule whose tooltip lists every line at the nearest epoch, over
+    the band of each variant's validation curve across its seeds (``bands``, when it has any)."""
     colors = variant_scale(chosen, seed=SEED_NAME if with_seed else None)
     base = alt.Chart(data).encode(
         x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1, format="d"), title="epoch"),
@@ -76,7 +83,13 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
     ).add_params(hover)
     title = alt.TitleParams(metric.capitalize(), subtitle="━━ training    ╍╍ validation    ◆ best epoch",
                             subtitleColor=TEXT, anchor="start")
-    return readable((lines + best + rule).properties(title=title, height=HISTORY_HEIGHT))
+    layers = [lines, best, rule]
+    if bands is not None and not bands.empty:
+        band = alt.Chart(bands).mark_area(opacity=0.18).encode(
+            x="epoch:Q", y="low:Q", y2="high:Q", color=alt.Color("variant:N", scale=colors, legend=None),
+            tooltip=["variant", "epoch", "seeds", alt.Tooltip("low:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")])
+        layers.insert(0, band)
+    return readable(alt.layer(*layers).properties(title=title, height=HISTORY_HEIGHT))
 
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:

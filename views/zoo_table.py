@@ -21,6 +21,9 @@ COLUMNS = {
     "first_sentence_accuracy": st.column_config.NumberColumn("1st sentence", format="%.3f", width="small",
                                                              help="accuracy on the first sentence of each test review"),
     "cell": st.column_config.TextColumn("cell", width="small"),
+    "reads_order": st.column_config.CheckboxColumn("reads order", width="small",
+                                                   help="off: an order-free reference, which reads which words a text "
+                                                        "holds but not their order"),
     "layers": st.column_config.NumberColumn("layers", width="small"),
     "maxlen": st.column_config.NumberColumn("maxlen", width="small"),
     "recipe": st.column_config.TextColumn("recipe", width="small"),
@@ -59,9 +62,9 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
     )
     everything = st.toggle("All columns", key="all_columns", value=False,
                            help="Off: the columns that fit a phone's screen.")
-    shown = varying if everything else [c for c in ESSENTIAL if c in varying]
+    columns = varying if everything else [c for c in ESSENTIAL if c in varying]
     # Tall enough for every row: no scroll box inside the page.
-    st.dataframe(table, hide_index=True, column_order=shown, column_config=COLUMNS, height=35 * (len(table) + 1) + 3)
+    st.dataframe(table, hide_index=True, column_order=columns, column_config=COLUMNS, height=35 * (len(table) + 1) + 3)
 
     if readable_ids:
         card_id = st.selectbox("Model card of", readable_ids, key="card_variant")

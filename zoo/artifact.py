@@ -62,7 +62,8 @@ METADATA_TYPES = {
 }
 #: Keys that may be absent (older artifacts), with their type when present.
 #: (A variant without ``files`` is refused by ``verify``, which names the unrecorded files.)
-OPTIONAL_METADATA_TYPES = {"short_text_accuracy": dict, "val_loss": float, "text_pipeline": int, "files": dict}
+OPTIONAL_METADATA_TYPES = {"short_text_accuracy": dict, "val_loss": float, "text_pipeline": int, "files": dict,
+                           "seed_runs": dict}
 DATA_TYPES = {"train_reviews": int, "validation_reviews": int, "test_reviews": int}
 #: The text pipeline of an artifact that records none: the one before versions were recorded.
 FIRST_TEXT_PIPELINE = 1
@@ -187,6 +188,7 @@ class Artifact:
         return {
             "id": self.id,
             "cell": spec.cell,
+            "reads_order": spec.reads_order,
             "layers": spec.layers,
             "units": spec.units,
             "maxlen": spec.maxlen,

@@ -127,6 +127,27 @@ def card_metadata(metadata: dict) -> ModelCardData:
     return card_data(metadata["id"], eval_results(metadata), [*TAGS, spec.cell.lower()])
 
 
+def what_it_is(spec: VariantSpec) -> str:
+    """The card's first words: "A 2-layer SimpleRNN(32)", "A bidirectional ...", or an order-free reference's kind."""
+    if not spec.reads_order:
+        kind = {"BagOfWords": "mean of word vectors", "TfIdf": "TF-IDF logistic regression"}[spec.cell]
+        return f"An order-free ({kind}) reference: it reads which words a text holds, not their order; a"
+    both = "bidirectional " if spec.bidirectional else ""
+    return f"A {spec.layers}-layer {both}{spec.cell}({spec.units})"
+
+
+def seed_rows(metadata: dict) -> list[str]:
+    """The results table's rows on the noise between seeds, when the variant was trained with several."""
+    from .noise import MEASURES, runs
+
+    measured = {measure: runs(metadata, measure) for measure in MEASURES}
+    if not all(measured.values()):
+        return []
+    seeds = metadata["seed_runs"]["seeds"]
+    return [f"| {measure.replace('_', ' ')} over seeds {', '.join(map(str, seeds))} (served: {seeds[0]}) | "
+            f"{r.low:.4f}–{r.high:.4f} (spread {r.spread:.4f}) |" for measure, r in measured.items()]
+
+
 def render_card(metadata: dict, history: dict, repo_id: str = PLACEHOLDER_REPO) -> str:
     """The full model card of a variant: YAML header, summary, metrics, per-epoch history and use.
 
@@ -134,16 +155,12 @@ def render_card(metadata: dict, history: dict, repo_id: str = PLACEHOLDER_REPO) 
     """
     spec = VariantSpec.from_dict(metadata["spec"])
     recipe = spec.recipe
-    stack = " → ".join(
-        [f"Embedding({spec.num_words}, {spec.embedding_dim}{', mask_zero=True' if recipe.mask_zero else ''})"]
-        + [f"{spec.cell}({spec.units}{', return_sequences=True' if i < spec.layers - 1 else ''})" for i in range(spec.layers)]
-        + ["Dense(1, sigmoid)"]
-    )
+    stack = spec.architecture
     short = metadata.get("short_text_accuracy") or {}
     lines = [
         f"# {metadata['id']}",
         "",
-        f"A {spec.layers}-layer {spec.cell}({spec.units}) sentiment classifier for English movie reviews, "
+        f"{what_it_is(spec)} sentiment classifier for English movie reviews, "
         f"from the SimpleRNN Zoo. It reads the last {spec.maxlen} words of a review "
         f"(vocabulary of {spec.num_words:,} words, shipped in `{VOCABULARY_FILE}` and as a Hugging Face tokenizer in "
         f"`{TOKENIZER_FILE}`) and gives the probability that it is positive.",
@@ -171,6 +188,7 @@ def render_card(metadata: dict, history: dict, repo_id: str = PLACEHOLDER_REPO) 
         f"| best epoch | {metadata['best_epoch']} of {len(history['loss'])} |",
         f"| validation accuracy (best epoch) | {metadata['val_accuracy']:.4f} |",
         *(f"| accuracy on each review's {kind.replace('_', ' ')} | {value:.4f} |" for kind, value in short.items()),
+        *seed_rows(metadata),
         f"| seconds per epoch ({trained_on(metadata)}) | {metadata['seconds_per_epoch']} |",
         "",
         "## Training history",

@@ -164,11 +164,16 @@ class HiddenStates:
 
 
 def state_names(model) -> list[str]:
-    """The names ``HiddenStates.states`` uses for ``model``'s recurrent layers, in order."""
+    """The names ``HiddenStates.states`` uses for ``model``'s recurrent layers, in order (none
+    for an order-free model; a bidirectional layer's two directions each have their own)."""
     import keras
 
     names = []
-    for number, layer in enumerate((l for l in model.layers if isinstance(l, keras.layers.RNN)), start=1):
+    recurrent = (keras.layers.RNN, keras.layers.Bidirectional)
+    for number, layer in enumerate((l for l in model.layers if isinstance(l, recurrent)), start=1):
+        if isinstance(layer, keras.layers.Bidirectional):
+            names += [f"layer {number} forward", f"layer {number} backward"]
+            continue
         names.append(f"layer {number}")
         if isinstance(layer, keras.layers.LSTM):
             names.append(f"layer {number} cell")
@@ -188,11 +193,15 @@ def hidden_states(zoo: Zoo, variant_id: str, text: str) -> HiddenStates:
     words = tokenize(clip(text))
     read = words[-maxlen:] if words else []
     x = pad([zoo.vocabulary(variant_id).lookup(words)], maxlen)
-    outputs = [np.asarray(o, dtype=np.float32)[0, maxlen - len(read) :] for o in _states_forward(model)(x)]
-    *states, p = outputs
+    *states, p = [np.asarray(o, dtype=np.float32) for o in _states_forward(model)(x)]
+    states = [values[0, maxlen - len(read) :] for values in states]
+    if p.ndim == 3:
+        p = p[0, maxlen - len(read) :, 0]
+    else:  # a model that answers once per text: its answer on each prefix
+        p = reading_curve(zoo.reader(variant_id), x[0], len(read))
     start = len(words) - len(read) + 1
     return HiddenStates(variant_id, np.arange(start, len(words) + 1), tuple(read),
-                        dict(zip(state_names(model), states)), p[:, 0].astype(np.float64))
+                        dict(zip(state_names(model), states)), p.astype(np.float64))
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -236,7 +245,16 @@ def states_model(model):
     inputs = keras.Input(shape=model.inputs[0].shape[1:], dtype="int32")
     x, outputs = inputs, []
     for layer in model.layers:
-        if isinstance(layer, keras.layers.RNN):
+        if isinstance(layer, keras.layers.Bidirectional):
+            config = layer.get_config()
+            config["layer"]["config"]["return_sequences"] = True
+            clone = keras.layers.Bidirectional.from_config(config)
+            both = clone(x)
+            clone.set_weights(layer.get_weights())
+            units = layer.forward_layer.cell.units
+            outputs += [both[..., :units], both[..., units:]]
+            x = both if layer.return_sequences else layer(x)
+        elif isinstance(layer, keras.layers.RNN):
             config = layer.get_config() | {"return_sequences": True}
             if isinstance(layer, keras.layers.LSTM):
                 clone = keras.layers.RNN(_cell_states_class()(keras.layers.LSTMCell.from_config(layer.cell.get_config())),

@@ -58,7 +58,16 @@ def compiled_forward(model):
     500 takes well under a millisecond instead of about 12 (``python -m zoo benchmark``). XLA
     compiles once per input shape, hence the fixed ``BATCH_SIZES`` and ``maxlen``-wide rows.
     """
-    return _graph_function(model, _FORWARD, jit_compile=True)
+    return _graph_function(model, _FORWARD, jit_compile=xla_suits(model))
+
+
+def xla_suits(model) -> bool:
+    """Whether XLA speeds ``model`` up: not when it counts words (``CategoryEncoding``, the TF-IDF
+    reference), which XLA turns into a dense comparison of every word with the whole vocabulary
+    (minutes for the test reviews, where TensorFlow's own bincount takes seconds)."""
+    import keras
+
+    return not any(isinstance(layer, keras.layers.CategoryEncoding) for layer in model.layers)
 
 
 def plain_forward(model):
@@ -103,8 +112,22 @@ def warm_up(model, maxlen: int, batch_size: int = 1, *, compiled: bool = True) -
     _outputs(model, np.zeros((batch_size, maxlen), dtype=np.int32), compiled)
 
 
+def reads_word_by_word(model) -> bool:
+    """Whether ``model`` answers from the last state of a one-direction recurrent layer, so that
+    its state after each word gives its answer so far: the seed's layers (Embedding, recurrent
+    layers, Dense) and nothing else. An order-free model, a bidirectional one or one that pools
+    its states answers only once it has read the whole text."""
+    import keras
+
+    kinds = (keras.layers.Embedding, keras.layers.RNN, keras.layers.Dense)
+    return (all(isinstance(layer, kinds) for layer in model.layers)
+            and any(isinstance(layer, keras.layers.RNN) for layer in model.layers))
+
+
 def reading_model(model):
-    """A model that outputs the probability of "positive" after every word, in one pass.
+    """A model that outputs the probability of "positive" after every word, in one pass, when
+    the model ``reads_word_by_word``; else ``model`` itself (``reading_curve`` then asks it about
+    each prefix of the text).
 
     It shares the embedding, the recurrent weights and the output layer with ``model``;
     only the last recurrent layer is cloned with ``return_sequences=True``, and the Dense
@@ -112,6 +135,8 @@ def reading_model(model):
     """
     import keras
 
+    if not reads_word_by_word(model):
+        return model
     inputs = keras.Input(shape=model.inputs[0].shape[1:], dtype="int32")
     x = inputs
     for layer in model.layers:
@@ -126,6 +151,18 @@ def reading_model(model):
 
 
 def reading_curve(reader, x: np.ndarray, words: int, *, compiled: bool = True) -> np.ndarray:
-    """The probability after each of the last ``words`` positions of one encoded row ``x``."""
-    out = _outputs(reader, x.reshape(1, -1), compiled)[0, :, 0]
-    return out[len(out) - words :] if words else out[:0]
+    """The probability after each of the last ``words`` positions of one encoded row ``x``.
+
+    From one pass of a reading model (``reading_model``); from a model that answers once per
+    text, its answers on the text cut after each of those words (the prefixes, pre-padded
+    as the text pipeline pads), in one batch.
+    """
+    if len(reader.outputs[0].shape) == 3:
+        out = _outputs(reader, x.reshape(1, -1), compiled)[0, :, 0]
+        return out[len(out) - words :] if words else out[:0]
+    width = len(x)
+    prefixes = np.zeros((words, width), dtype=np.int32)
+    for row in range(words):
+        kept = row + 1
+        prefixes[row, width - kept :] = x[width - words : width - words + kept]
+    return probabilities(reader, prefixes, compiled=compiled)

@@ -14,12 +14,14 @@ import textwrap
 from collections.abc import Callable
 
 from .artifact import Artifact
-from .probes import SPAN_K, read_probes, span_text
+from .noise import beyond_noise, runs, verdict
+from .probes import SPAN_K, order_accuracy, read_probes, span_text
 from .seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_VARIANT
 from .store import Zoo
 
-#: A difference in test accuracy this small is not called a gain: about the spread between two
-#: training runs of one seed-recipe variant (its validation accuracy swings by more from epoch to epoch).
+#: A difference in test accuracy this small is not called a gain when the variants were trained
+#: with one seed each: about the spread between two training runs of one seed-recipe variant.
+#: Variants trained with several seeds are compared by their runs instead (``zoo.noise``).
 NOISE = 0.01
 #: Lines of the Markdown source wrapped at this width, as the hand-written README is.
 WIDTH = 100
@@ -38,6 +40,19 @@ def _span(values: list[float], digits: int = 3) -> str:
 
 def _acc(artifact: Artifact) -> str:
     return f"{artifact.metadata['test_accuracy']:.3f}"
+
+
+def _gain(better: Artifact, worse: Artifact) -> bool:
+    """Whether ``better``'s test accuracy beats ``worse``'s by more than the noise: beyond the
+    seed-to-seed spread when both were trained with several seeds, else by more than ``NOISE``."""
+    gap = better.metadata["test_accuracy"] - worse.metadata["test_accuracy"]
+    beyond = beyond_noise(runs(better.metadata), runs(worse.metadata))
+    return gap > 0 and beyond if beyond is not None else gap > NOISE
+
+
+def _noise(a: Artifact, b: Artifact) -> str:
+    """``zoo.noise.verdict`` on two variants' test accuracies."""
+    return verdict(runs(a.metadata), runs(b.metadata))
 
 
 def overfitting(zoo: Zoo, probes: dict | None) -> str | None:
@@ -69,14 +84,19 @@ def depth(zoo: Zoo, probes: dict | None) -> str | None:
                for layers in rows.values() for a in layers.values())
     per_layer = {a.metadata["params"] - layers[1].metadata["params"] for layers in rows.values()
                  for n, a in layers.items() if n == 2}
-    headline = ("**Depth does not help a SimpleRNN.**" if gain <= NOISE else
-                f"**Depth helps a SimpleRNN by at most {gain:.3f}.**")
+    helps = any(_gain(a, layers[1]) for layers in rows.values() for n, a in layers.items() if n > 1)
+    headline = "**Depth helps a SimpleRNN" + (f" by at most {gain:.3f}.**" if helps else "** no more than the noise.**")
+    if not helps:
+        headline = "**Depth does not help a SimpleRNN.**"
     counts = "one, two and four" if all(sorted(l) == [1, 2, 4] for l in rows.values()) else "more"
     detail = "; ".join(f"at {maxlen} words {', '.join(_acc(layers[n]) for n in sorted(layers))}"
                        for maxlen, layers in rows.items())
     params = f"Each extra SimpleRNN(32) adds only {per_layer.pop():,} parameters, and no" if len(per_layer) == 1 else "No"
+    deepest = max(rows)
+    spread = (f" One against {max(rows[deepest])} layers at {deepest} words: "
+              f"{_noise(rows[deepest][1], rows[deepest][max(rows[deepest])])}.")
     return (f"{headline} {params} stack beats one layer by more than {max(gain, NOISE):.2f} in test accuracy "
-            f"({counts} layers: {detail}).")
+            f"({counts} layers: {detail}).{spread}")
 
 
 def maxlen(zoo: Zoo, probes: dict | None) -> str | None:
@@ -85,7 +105,7 @@ def maxlen(zoo: Zoo, probes: dict | None) -> str | None:
         return None
     shortest, longest = one_layer[0], one_layer[-1]
     gain = longest.metadata["test_accuracy"] - shortest.metadata["test_accuracy"]
-    headline = (f"**A longer `maxlen` helps one layer**" if gain > NOISE else
+    headline = (f"**A longer `maxlen` helps one layer**" if _gain(longest, shortest) else
                 f"**A longer `maxlen` barely changes one layer**")
     detail = ", ".join(f"{_acc(a)} at {a.spec.maxlen}" for a in one_layer)
     median = shortest.metadata.get("data", {}).get("median_train_words")
@@ -95,7 +115,7 @@ def maxlen(zoo: Zoo, probes: dict | None) -> str | None:
              and a.spec.maxlen == longest.spec.maxlen]
     cells = (f" The gated cells at {longest.spec.maxlen} words: "
              + ", ".join(f"{a.spec.cell} {_acc(a)}" for a in gated) + ".") if gated else ""
-    return f"{headline} ({detail}){reviews}.{cells}"
+    return f"{headline} ({detail}; {shortest.spec.maxlen} against {longest.spec.maxlen}: {_noise(shortest, longest)}){reviews}.{cells}"
 
 
 def short_texts(zoo: Zoo, probes: dict | None) -> str | None:
@@ -153,7 +173,55 @@ def negation(zoo: Zoo, probes: dict | None) -> str | None:
             "P(positive) after *good* and after *bad* alike.")
 
 
-LESSONS: tuple[Callable[[Zoo, dict | None], str | None], ...] = (overfitting, depth, maxlen, short_texts, memory, negation)
+def _short(artifact: Artifact) -> str:
+    short = artifact.metadata.get("short_text_accuracy") or {}
+    return " / ".join(f"{short[k]:.3f}" for k in ("first_sentence", "last_sentence") if k in short)
+
+
+def order_free(zoo: Zoo, probes: dict | None) -> str | None:
+    """How the references that read no order compare with the seed recipe's recurrent variants."""
+    free = [a for a in zoo.artifacts() if not a.spec.reads_order]
+    recurrent = [a for a in zoo.artifacts() if a.spec.reads_order and a.spec.recipe.name == "seed"]
+    if not free or not recurrent:
+        return None
+    best_free = max(free, key=lambda a: a.metadata["test_accuracy"])
+    best = max(recurrent, key=lambda a: a.metadata["test_accuracy"])
+    below = [a for a in recurrent if a.metadata["test_accuracy"] < best_free.metadata["test_accuracy"]]
+    headline = ("**A bag of words is hard to beat on whole reviews.**" if not _gain(best, best_free) else
+                "**Reading in order beats a bag of words on whole reviews.**")
+    return (f"{headline} The order-free references read which words a review holds, never their order: "
+            + ", ".join(f"`{a.id}` {_acc(a)}" for a in free) + f". {len(below)} of the {len(recurrent)} seed-recipe "
+            f"recurrent variants score below `{best_free.id}`; the best, `{best.id}`, reaches {_acc(best)} "
+            f"({_noise(best, best_free)}). On first / last sentences the references get "
+            + ", ".join(_short(a) for a in free) + ".")
+
+
+def reading_in_order(zoo: Zoo, probes: dict | None) -> str | None:
+    """What the best tuned SimpleRNN does against the order-free references: test, short texts, order tests."""
+    free = [a for a in zoo.artifacts() if not a.spec.reads_order]
+    tuned = [a for a in zoo.artifacts() if a.spec.cell == "SimpleRNN" and a.spec.recipe.name != "seed"]
+    if not free or not tuned:
+        return None
+    best = max(tuned, key=lambda a: a.metadata["test_accuracy"])
+    best_free = max(free, key=lambda a: a.metadata["test_accuracy"])
+    above = all(_gain(best, a) for a in free)
+    headline = ("**A SimpleRNN earns its keep with the right recipe.**" if above else
+                "**Reading in order has yet to earn its keep.**")
+    variants = (probes or {}).get("variants") or {}
+    order = ""
+    if best.id in variants and all(a.id in variants for a in free):
+        order = (f" On the probes whose verdict depends on word order (negated sentences, \"..., but ...\") it "
+                 f"scores {order_accuracy(variants[best.id]):.2f}, the references "
+                 + ", ".join(f"{order_accuracy(variants[a.id]):.2f}" for a in free) + ".")
+    return (f"{headline} `{best.id}` ({best.spec.architecture}) reaches {_acc(best)} on test against "
+            f"{_acc(best_free)} for `{best_free.id}` ({_noise(best, best_free)}), and {_short(best)} on first / last "
+            f"sentences against " + ", ".join(_short(a) for a in free) + f".{order} Its model card lists each change "
+            "from the seed's recipe, and docs/training.md measures each one (the ablation table).")
+
+
+LESSONS: tuple[Callable[[Zoo, dict | None], str | None], ...] = (
+    overfitting, depth, maxlen, short_texts, order_free, reading_in_order, memory, negation,
+)
 
 
 def lessons_markdown(zoo: Zoo) -> str:

@@ -158,6 +158,16 @@ TESTS = (
     Test("length.paragraph", "length", "a paragraph", "five clear sentences of the same verdict"),
 )
 TEST_IDS = tuple(test.id for test in TESTS)
+#: The tests whose verdict depends on the order of the words: "not" before the opinion word,
+#: and the clause after "but". A model that reads no order can only guess them from which words
+#: occur (the pair tests "not good"/"not bad" are left out: adding any word to a short text moves
+#: a mean of word vectors, so they reward no reading of order).
+ORDER_TESTS = ("negation.negated", "contrast.but")
+
+
+def order_accuracy(result: dict) -> float:
+    """A variant's mean accuracy over ``ORDER_TESTS``, from its ``measure`` result."""
+    return float(np.mean([result["tests"][test]["accuracy"] for test in ORDER_TESTS]))
 
 
 # --------------------------------------------------------------------------- building the suite
@@ -358,6 +368,7 @@ def run_probes(zoo, variant_ids: Sequence[str] | None = None,
             if isinstance(result, ArtifactError):
                 raise result
             variants[variant_id] = measure(suite, np.asarray(result, dtype=np.float64), maxlen)
+            variants[variant_id]["reads_order"] = zoo.artifact(variant_id).spec.reads_order
             models[variant_id] = model_checksums(zoo, variant_id)
         except ArtifactError as error:
             errors[variant_id] = str(error)
@@ -449,15 +460,15 @@ def span_text(memory: dict) -> str:
 def probes_table(results: dict) -> str:
     """The Markdown probe table of a ``probes.json`` document: one row per variant."""
     columns = ["variant", "span (sentence first)", "span (filler first)", "separation at k=0", "filler bias (k=100)",
-               *(test.id for test in TESTS)]
+               *(test.id for test in TESTS), "order tests (mean)"]
     lines = ["| " + " | ".join(columns) + " |", "|---|" + "---:|" * (len(columns) - 1)]
     k100 = list(SPAN_K).index(100)
     for variant_id, result in results["variants"].items():
         memory = result["memory"]
         cells = [
-            f"`{variant_id}`", span_text(memory["sentence_first"]), span_text(memory["filler_first"]),
+            variant_label(variant_id, result), span_text(memory["sentence_first"]), span_text(memory["filler_first"]),
             _number(memory["sentence_first"]["separation"][0]), _number(result["filler_bias"][k100]),
-            *(_number(result["tests"][test.id]["accuracy"]) for test in TESTS),
+            *(_number(result["tests"][test.id]["accuracy"]) for test in TESTS), _number(order_accuracy(result)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     for variant_id, error in (results.get("errors") or {}).items():
@@ -471,8 +482,13 @@ def separation_table(results: dict, order: str = "sentence_first") -> str:
     for variant_id, result in results["variants"].items():
         memory = result["memory"][order]
         cells = ["cut" if cut else _number(value) for value, cut in zip(memory["separation"], memory["cut_away"])]
-        lines.append(f"| `{variant_id}` | " + " | ".join(cells) + " |")
+        lines.append(f"| {variant_label(variant_id, result)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def variant_label(variant_id: str, result: dict) -> str:
+    """A variant's name in a table: its id, marked when it reads no order."""
+    return f"`{variant_id}`" + ("" if result.get("reads_order", True) else " (reads no order)")
 
 
 def probes_markdown(results: dict) -> str:
@@ -480,8 +496,9 @@ def probes_markdown(results: dict) -> str:
     return (
         f"Separation at each `k` (sentence first; `cut`: the sentence no longer fits in `maxlen`):\n\n"
         f"{separation_table(results)}\n"
-        f"Memory span, separation at `k = 0`, the filler's P(positive) alone (100 words), and accuracy per probe test "
-        f"(n = {', '.join(f'{t.id} {n}' for t, n in _counts(results))}):\n\n"
+        f"Memory span, separation at `k = 0`, the filler's P(positive) alone (100 words), accuracy per probe test "
+        f"(n = {', '.join(f'{t.id} {n}' for t, n in _counts(results))}), and the mean over the tests whose verdict "
+        f"depends on word order ({', '.join(ORDER_TESTS)}):\n\n"
         f"{probes_table(results)}"
     )
 

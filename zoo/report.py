@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from .card import TAGS, card_data, eval_results, keras_recipe, model_card, trained_on
 from .evaluation import SHORT_TEXT_KINDS
+from .noise import MEASURES, runs
 from .store import Zoo
 
 TABLE_COLUMNS = (
     "variant", "cell", "depth", "maxlen", "params", "best epoch", "val acc", "test acc",
-    "short-text acc (first / last sentence)", "s/epoch", "size",
+    "short-text acc (first / last sentence)", "seed spread (test / first / last)", "s/epoch", "size",
 )
 
 
@@ -28,8 +29,10 @@ def results_table(zoo: Zoo) -> str:
     """A Markdown table comparing every variant of ``zoo``, one row each, in manifest order.
 
     Columns: ``TABLE_COLUMNS``; accuracies are the ones recorded at training time (test
-    split; short texts are the first and the last sentence of each test review). A broken
-    variant gets a row saying why.
+    split; short texts are the first and the last sentence of each test review), of the seed
+    the zoo serves; the seed spread is the largest minus the smallest accuracy over the seeds
+    the variant was trained with (``zoo.noise``; "—" for one seed). An order-free reference's
+    cell says it reads no order. A broken variant gets a row saying why.
     """
     lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     for entry in zoo.entries():
@@ -40,10 +43,15 @@ def results_table(zoo: Zoo) -> str:
         short = row["short_text_accuracy"] or {}
         short_cell = " / ".join(f"{short[kind]:.3f}" for kind in SHORT_TEXT_KINDS) if all(
             kind in short for kind in SHORT_TEXT_KINDS) else "—"
+        spread = [runs(entry.artifact.metadata, measure) for measure in MEASURES]
+        spread_cell = (" / ".join(f"{r.spread:.3f}" for r in spread) + f" ({len(spread[0].values)} seeds)"
+                       if all(spread) else "—")
+        cell = row["cell"] if entry.artifact.spec.reads_order else f"{row['cell']} (reads no order)"
+        depth = f"{row['layers']}{' ×2 directions' if entry.artifact.spec.bidirectional else ''}"
         cells = [
-            f"`{row['id']}`", row["cell"], str(row["layers"]), str(row["maxlen"]), f"{row['params']:,}",
+            f"`{row['id']}`", cell, depth, str(row["maxlen"]), f"{row['params']:,}",
             f"{row['best_epoch']} of {row['epochs']}", f"{row['val_accuracy']:.3f}", f"{row['test_accuracy']:.3f}",
-            short_cell, f"{row['seconds_per_epoch']:.1f}", human_size(row["size_bytes"]),
+            short_cell, spread_cell, f"{row['seconds_per_epoch']:.1f}", human_size(row["size_bytes"]),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -96,7 +104,7 @@ def zoo_card_metadata(zoo: Zoo, repo_id: str):
     """The YAML header of the zoo card (a ``ModelCardData``): library, dataset, tags, and each
     variant's accuracies as ``eval_results`` named after the variant."""
     artifacts = zoo.artifacts()
-    cells = sorted({artifact.spec.cell.lower() for artifact in artifacts})
+    cells = sorted({artifact.spec.cell.lower() for artifact in artifacts if artifact.spec.reads_order})
     results = [result for artifact in artifacts for result in eval_results(artifact.metadata, f"{artifact.id} ")]
     return card_data(repo_id.split("/")[-1], results, [*TAGS, *cells, "model-zoo"])
 
