@@ -469,18 +469,46 @@ def contrast(a: str, b: str) -> float:
 
 
 def test_colours_are_distinct_readable_and_have_one_meaning_each():
+    import colorsys
+
     from views import colors
+    from zoo.catalog import CATALOG
 
     white = "#ffffff"
     assert contrast("#000000", white) == pytest.approx(21)
-    assert len(set(colors.VARIANT_COLORS)) == len(colors.VARIANT_COLORS) >= 12
-    assert not {colors.POSITIVE, colors.NEGATIVE, colors.SEED_COLOR} & set(colors.VARIANT_COLORS)
-    for color in (*colors.VARIANT_COLORS, colors.POSITIVE, colors.NEGATIVE, colors.TEXT, colors.NEUTRAL):
+    palette = {spec.id: colors.variant_color(spec.id) for spec in CATALOG}  # every catalogue member, bundled or not
+    assert len(set(palette.values())) == len(palette) == len(CATALOG) >= 15
+    assert not {colors.POSITIVE, colors.NEGATIVE, colors.SEED_COLOR} & set(palette.values())
+    for color in (*palette.values(), colors.POSITIVE, colors.NEGATIVE, colors.TEXT, colors.NEUTRAL):
         assert contrast(color, white) >= 4.5, color  # text, and white chip text on it
     assert contrast(colors.SEED_COLOR, white) >= 3  # a line
     for background in (colors.UNKNOWN_WORD, *colors.HEAT):  # dark text on tints and heatmap cells
         assert contrast(colors.TEXT, background) >= 4.5, background
     assert contrast(colors.UNKNOWN_WORD, white) >= 1.5  # the tint itself can be seen
+
+    def rgb(color):
+        return [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+
+    def hue(color):
+        return colorsys.rgb_to_hls(*(c / 255 for c in rgb(color)))[0] * 360
+
+    ids = list(palette)
+    for i, a in enumerate(ids):  # any two variants can be told apart
+        for b in ids[i + 1:]:
+            assert sum((x - y) ** 2 for x, y in zip(rgb(palette[a]), rgb(palette[b]))) ** 0.5 >= 30, (a, b)
+    verdict_hues = (hue(colors.POSITIVE), hue(colors.NEGATIVE))
+    for vid, color in palette.items():  # no variant looks like a verdict
+        if len(set(rgb(color))) > 1:
+            assert min(min(abs(hue(color) - v), 360 - abs(hue(color) - v)) for v in verdict_hues) >= 20, vid
+    # One colour per variant whatever else is chosen; legends in the catalogue's order.
+    assert colors.variant_scale(["lstm-1x32-len500", "simplernn-1x32-len500"]).to_dict() == {
+        "domain": ["simplernn-1x32-len500", "lstm-1x32-len500"],
+        "range": [palette["simplernn-1x32-len500"], palette["lstm-1x32-len500"]]}
+    assert colors.variant_scale(["lstm-1x32-len500"]).to_dict()["range"] == [palette["lstm-1x32-len500"]]
+    # Family shades: the same cell and depth keep a hue, a longer maxlen is darker.
+    assert abs(hue(palette["simplernn-4x32-len100"]) - hue(palette["simplernn-4x32-len500"])) < 3
+    assert contrast(palette["simplernn-4x32-len500"], white) > contrast(palette["simplernn-4x32-len100"], white) + 2
+    assert colors.UNIT_SCHEME not in ("blueorange", "redblue", "blues", "reds")
 
 
 def test_streamlit_theme_uses_the_unknown_word_colour():

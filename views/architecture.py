@@ -28,7 +28,8 @@ def architecture_section(source: str, table: pd.DataFrame, readable_ids: list[st
         return
     sound = table.loc[table["error"].isna()].set_index("id")
     deepest = sound.sort_values(["layers", "maxlen"], ascending=False).index[0]
-    layers_id = st.selectbox("Variant", readable_ids, index=readable_ids.index(deepest), key="architecture_variant")
+    layers_id = st.selectbox("Variant", readable_ids, index=readable_ids.index(deepest), key="architecture_variant",
+                             bind="query-params")
     try:
         summary = architecture(source, layers_id)
     except ArtifactError as error:

@@ -20,10 +20,11 @@ from zoo.explain import clip, hidden_states, word_importance, words_seen
 from zoo.notices import refusal
 from zoo.probes import ORDERS, SPAN_SHARE, TESTS, fresh_probes, run_probes, span_text
 
-from .colors import HEAT, NEGATIVE, POSITIVE
+from .colors import HEAT, NEGATIVE, POSITIVE, UNIT_SCHEME, variant_scale
 from .loading import Warming, wait_for_models
+from .classify import submitted_text
 from .messages import shown, variant_problem
-from .widgets import preferred
+from .widgets import chip_colors, preferred
 from .work import HEAVY, heavy_work
 
 #: At most this many variants side by side in "Which words matter".
@@ -131,9 +132,10 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
         "not forgotten, and the line stops. Solid lines: the sentence first; dashed: the filler first."
     )
     chosen = st.multiselect(
-        "Variants", variants, key="span_variants",
+        "Variants", variants, key="span_variants", bind="query-params",
         default=preferred(variants, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
     )
+    chip_colors("span_variants", chosen)
     rows = []
     for vid in chosen:
         for order in ORDERS:
@@ -146,7 +148,8 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
             x=alt.X("k:Q", scale=alt.Scale(type="symlog", constant=10), title="filler words k",
                     axis=alt.Axis(values=results["k"])),
             y=alt.Y("separation:Q", title="separation"),
-            color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=0)),
+            color=alt.Color("variant:N", scale=variant_scale(chosen),
+                            legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=0)),
             # Solid: the sentence first (memory); dashed: the filler first. Said in the caption: a
             # dash legend under line-and-point marks draws only dots.
             strokeDash=alt.StrokeDash("order:N", legend=None, scale=alt.Scale(
@@ -200,16 +203,15 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
 def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warming | None) -> None:
     """Word importance and hidden states for the visitor's text. A fragment: choosing variants
     reruns only this part, and each rerun reads the text last submitted in the Classify tab."""
-    submitted = st.session_state.get("submitted")
-    text = EXAMPLES[FALLBACK_EXAMPLE] if submitted is None else submitted
+    text = submitted_text()
     st.subheader("Your text, word by word")
     why = refusal(text)
     if why:
         st.info(f"Nothing to explain: {why}. Type a review in the Classify tab and press Classify.")
         return
     shown = text if len(text) <= 160 else text[:157] + "…"
-    st.caption("The text last submitted in the Classify tab" + ("" if submitted is not None
-               else f" (none yet: the example *{FALLBACK_EXAMPLE}*)") + ":")
+    st.caption("The text of the Classify tab (and of the page's link)" + (
+        f", the example *{FALLBACK_EXAMPLE}*" if text == EXAMPLES[FALLBACK_EXAMPLE] else "") + ":")
     st.text(shown)
     text = clip(text)
     seen = words_seen(text, z.vocabulary(variants[0]))
@@ -227,6 +229,7 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     )
     chosen = st.multiselect(
         f"Variants side by side (up to {MAX_COMPARED})", variants, key="importance_variants", max_selections=MAX_COMPARED,
+        bind="query-params",
         default=preferred(variants, ["simplernn-1x32-len500", "lstm-1x32-len500", "simplernn-1x32-len300-tuned"])[:MAX_COMPARED],
     )
     frames = {}
@@ -261,7 +264,7 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     if not recurrent:
         st.info("None of these variants reads in order, so none holds a state between words.")
         return
-    vid = left.selectbox("Variant", recurrent, key="states_variant",
+    vid = left.selectbox("Variant", recurrent, key="states_variant", bind="query-params",
                          index=recurrent.index(preferred(recurrent, ["lstm-1x32-len500"], 1)[0]))
     try:
         with heavy_work(f"the hidden states of {vid}"):
@@ -269,7 +272,9 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     except ArtifactError as error:
         st.error(f"Variant {vid} could not be loaded: {variant_problem(vid, error)}")
         return
-    name = right.selectbox("Layer", list(frames_by_state), key=f"states_layer_{vid}",
+    if "states_layer" in st.session_state and st.session_state.states_layer not in frames_by_state:
+        del st.session_state.states_layer  # a layer of the variant chosen before
+    name = right.selectbox("Layer", list(frames_by_state), key="states_layer", bind="query-params",
                            format_func=lambda n: n.replace(" cell", ": cell state") if n.endswith("cell") else f"{n}: output")
     frame = frames_by_state[name]
     if frame["position"].nunique() < 2:
@@ -305,7 +310,7 @@ def states_chart(frame: pd.DataFrame) -> alt.Chart:
         x=alt.X("label:N", sort=order, title="words (hover for each)" if many else None,
                 axis=alt.Axis(labels=not many, ticks=not many, labelAngle=-60)),
         y=alt.Y("rank:O", title="units, from following the output to opposing it", axis=None),
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="blueorange", domain=[-largest, largest]),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=UNIT_SCHEME, domain=[-largest, largest]),
                         legend=alt.Legend(orient="bottom", title="value")),
         tooltip=["word", alt.Tooltip("position:Q", title="word number"), "unit",
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("correlation:Q", format="+.2f", title="r with output")],

@@ -77,13 +77,22 @@ def example_named(text: str) -> str | None:
     return next((name for name, example in EXAMPLES.items() if example == text), None)
 
 
+def submitted_text() -> str:
+    """The text every tab explains: the one submitted last; on a first visit, whatever tab the
+    link opens, the link's text (``?text=``), else the default example."""
+    if "submitted" not in st.session_state:
+        shared = st.query_params.get(TEXT_PARAM)
+        st.session_state.submitted = shared[:MAX_REVIEW_CHARS] if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+    return st.session_state.submitted
+
+
 def start_state(readable_ids: list[str]) -> None:
     """The review box and the pills as the tab draws them: the text submitted last (on a first
     visit, the link's text, else the default example). Coming back from another tab, they are
     set again: Streamlit drops the state of widgets a run does not draw."""
-    if "submitted" not in st.session_state:
+    if "link_notices" not in st.session_state:
         shared = st.query_params.get(TEXT_PARAM)
-        st.session_state.submitted = shared[:MAX_REVIEW_CHARS] if shared and shared.strip() else EXAMPLES[DEFAULT_EXAMPLE]
+        submitted_text()
         st.session_state.link_notices = link_notices(shared or "", st.query_params.get_all(VARIANTS_PARAM), readable_ids)
     if widget_key("review") not in st.session_state:
         set_by_server("review", st.session_state.submitted)

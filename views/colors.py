@@ -2,26 +2,27 @@
 
 - The verdict (positive / negative) has its own two colours, used for nothing else, and is
   always also said in words or shown by direction (a bar right or left of 0.5).
-- Variants get ``VARIANT_COLORS`` (13 hues, none of them the verdict's blue or red), the seed
-  tutorial ``SEED_COLOR``.
+- Each variant has one colour everywhere (``variant_color``), fixed by the catalogue: a hue for
+  its cell (for SimpleRNN, its depth), its lightness from its ``maxlen`` (longer reads darker);
+  none is the verdict's blue or red. The seed tutorial's line is ``SEED_COLOR``.
+- Values of hidden units, which are neither a verdict nor a variant, go on ``UNIT_SCHEME``.
 - Text on the page and on charts meets WCAG's 4.5:1 against white; lines and marks 3:1
   (``tests/test_app.py`` computes it).
 """
 
 from __future__ import annotations
 
+import colorsys
+import math
+
 import altair as alt
+
+from zoo import catalog
 
 #: The verdict: "positive" and "negative" (a colour-blind-safe blue/red pair, each 5.9:1 or more on white).
 POSITIVE = "#2166ac"
 NEGATIVE = "#b2182b"
 
-#: Variants, in order; 13 distinct colours that skip the verdict's blue and red. Each is 4.5:1
-#: or more on white, so also white text on it (the chips of the variant pickers).
-VARIANT_COLORS = (
-    "#b35400", "#087f91", "#7e279b", "#357515", "#bb1b78", "#602eb8", "#8a6a07",
-    "#683d27", "#06775b", "#981b8d", "#5e6f08", "#138630", "#333333",
-)
 #: The seed tutorial's published run, drawn behind the zoo's own lines.
 SEED_COLOR = "#8a8a8a"
 
@@ -32,15 +33,73 @@ TEXT = "#31333f"
 #: The background behind words outside the vocabulary (1.6:1 against white, text on it 7.6:1).
 #: ``.streamlit/config.toml`` gives it to Streamlit as ``orangeBackgroundColor``.
 UNKNOWN_WORD = "#f5c26b"
+#: Hidden-unit values, negative to positive: purple to green, neither the verdict's blue and red
+#: nor a line's colour (a Vega scheme).
+UNIT_SCHEME = "purplegreen"
 #: The accuracy heatmap runs from the first to the second; dark ``TEXT`` labels stay 4.5:1 on both.
 HEAT = ("#f2f0f7", "#9e9ac8")
 
 
+#: The hue (degrees) of each family of variants; 0 and 210, the verdict's red and blue, are left out.
+FAMILY_HUES = {("SimpleRNN", 1): 25, ("SimpleRNN", 2): 315, ("SimpleRNN", 4): 172, ("LSTM", 1): 272,
+               ("GRU", 1): 128}
+#: A family the table above does not name (another depth, both directions): olive.
+OTHER_HUE = 62
+#: Order-free references are greys: they read no order, and have no hue of the recurrent cells.
+ORDER_FREE_LIGHTNESS = {"BagOfWords": 0.36, "TfIdf": 0.2}
+#: Every variant colour is at least this contrast on white, so white chip text on it is readable too.
+MIN_CONTRAST = 4.5
+
+
+def luminance(color: str) -> float:
+    """WCAG 2's relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def hls_hex(hue: float, lightness: float, saturation: float) -> str:
+    return "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hls_to_rgb(hue / 360, lightness, saturation))
+
+
+def variant_color(variant_id: str) -> str:
+    """The variant's one colour: its family's hue, darker the more words it reads (``maxlen``).
+
+    A tuned recipe shifts the hue a little and is less saturated. The lightest shade of a hue that
+    keeps ``MIN_CONTRAST`` on white is ``maxlen`` 100's; ``maxlen`` 1000 is 60% darker.
+    An id outside the catalogue gets a dark grey.
+    """
+    spec = catalog.BY_ID.get(variant_id)
+    if spec is None:
+        return "#4d4d4d"
+    if not spec.reads_order:
+        return hls_hex(0, ORDER_FREE_LIGHTNESS.get(spec.cell, 0.3), 0)
+    tuned = spec.recipe.name not in ("seed", "reference")
+    hue = OTHER_HUE if spec.bidirectional else FAMILY_HUES.get((spec.cell, spec.layers), OTHER_HUE)
+    hue, saturation = (hue + 18, 0.55) if tuned else (hue, 0.85)
+    lightest = next(l / 100 for l in range(60, 0, -1)
+                    if contrast(hls_hex(hue, l / 100, saturation), "#ffffff") >= MIN_CONTRAST)
+    reach = min(max(math.log10(spec.maxlen / 100), 0.0), 1.0)
+    return hls_hex(hue, lightest * (1 - 0.6 * reach), saturation)
+
+
+def catalog_order(variant_ids: list[str]) -> list[str]:
+    """``variant_ids`` in the catalogue's order (legends read as the catalogue), others after them."""
+    rank = {spec.id: i for i, spec in enumerate(catalog.CATALOG)}
+    return sorted(variant_ids, key=lambda vid: (rank.get(vid, len(rank)), vid))
+
+
 def variant_scale(variant_ids: list[str], *, seed: str | None = None) -> alt.Scale:
-    """The colour of each variant (and of the seed, if named): the same order gives the same colours."""
-    domain = [*variant_ids, *([seed] if seed else [])]
-    colors = [VARIANT_COLORS[i % len(VARIANT_COLORS)] for i in range(len(variant_ids))]
-    return alt.Scale(domain=domain, range=[*colors, *([SEED_COLOR] if seed else [])])
+    """The colour of each variant (and of the seed, if named), its legend in the catalogue's order."""
+    domain = catalog_order(list(variant_ids))
+    return alt.Scale(domain=[*domain, *([seed] if seed else [])],
+                     range=[*map(variant_color, domain), *([SEED_COLOR] if seed else [])])
 
 
 def verdict_scale() -> alt.Scale:

@@ -25,12 +25,12 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
         "Point at a chart to read every line at that epoch."
     )
     chosen = st.multiselect(
-        "Variants to compare", readable_ids, key="compared_variants",
+        "Variants to compare", readable_ids, key="compared_variants", bind="query-params",
         default=preferred(readable_ids, ["simplernn-1x32-len500", "simplernn-2x32-len500", "simplernn-4x32-len500"]),
     )
     chip_colors("compared_variants", chosen)
     with_seed = st.toggle(
-        "Overlay the seed tutorial's published history", value=True, key="seed_overlay",
+        "Overlay the seed tutorial's published history", value=True, key="seed_overlay", bind="query-params",
         help=f"The 10 epochs of the tutorial's own IMDB model, SimpleRNN(32) with maxlen 500 "
              f"(the zoo's simplernn-1x32-len500); it overfits after epoch {SEED_BEST_EPOCH}.",
     )

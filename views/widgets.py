@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .colors import VARIANT_COLORS
+from .colors import variant_color
 
 
 def preferred(options: list[str], wanted: list[str], fallback: int = 3) -> list[str]:
@@ -15,12 +15,11 @@ def preferred(options: list[str], wanted: list[str], fallback: int = 3) -> list[
 def chip_colors(key: str, variant_ids: list[str]) -> None:
     """Give the chips of the multiselect ``key`` the colours of their variants' lines.
 
-    The chips come in the order of the selection, which is the order of the chart's colour
-    scale (``colors.variant_scale``), so the chip with ``data-tag-index`` n gets the n-th colour.
+    The chips come in the order of the selection (``variant_ids``): the chip with
+    ``data-tag-index`` n is the n-th variant's, and gets its one colour (``colors.variant_color``).
     """
     rules = "".join(
-        f".st-key-{key} [data-tag-index='{i}'] {{background-color: {VARIANT_COLORS[i % len(VARIANT_COLORS)]};"
-        " color: #ffffff;}"
-        for i in range(len(variant_ids))
+        f".st-key-{key} [data-tag-index='{i}'] {{background-color: {variant_color(vid)}; color: #ffffff;}}"
+        for i, vid in enumerate(variant_ids)
     )
     st.html(f"<style>{rules}</style>")

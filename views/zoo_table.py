@@ -60,14 +60,14 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
         + (" The same for all: " + ", ".join(f"{COLUMNS[c].get('label') or c} {fmt(table[c].iloc[0])}" for c in same) + "."
            if same else "")
     )
-    everything = st.toggle("All columns", key="all_columns", value=False,
+    everything = st.toggle("All columns", key="all_columns", value=False, bind="query-params",
                            help="Off: the columns that fit a phone's screen.")
     columns = varying if everything else [c for c in ESSENTIAL if c in varying]
     # Tall enough for every row: no scroll box inside the page.
     st.dataframe(table, hide_index=True, column_order=columns, column_config=COLUMNS, height=35 * (len(table) + 1) + 3)
 
     if readable_ids:
-        card_id = st.selectbox("Model card of", readable_ids, key="card_variant")
+        card_id = st.selectbox("Model card of", readable_ids, key="card_variant", bind="query-params")
         artifact = z.artifact(card_id)
         try:
             card_header, card_body = read_card(artifact.path)
