@@ -168,7 +168,7 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
              "P(positive) of 100 filler words": results["variants"][vid]["filler_bias"][results["k"].index(100)]}
             for vid in variants
         ]),
-        hide_index=True,
+        hide_index=True, height=35 * (len(variants) + 1) + 3,  # every row, no scroll box inside the page
         column_config={"separation at k=0": st.column_config.NumberColumn(format="%.2f"),
                        "P(positive) of 100 filler words": st.column_config.NumberColumn(format="%.2f")},
     )

@@ -162,60 +162,38 @@ def linked_text(text: str, limit: int = MAX_LINK_CHARS) -> str:
 
 @st.fragment
 def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str], warming: Warming) -> None:
-    """The Classify tab. A fragment: pressing Classify or picking an example reruns only this
-    section, not the training charts of the other tabs, which do not depend on the text."""
+    """The Classify tab: the form, and beside it (below it on a phone) the verdict of every
+    variant, so that the answer is on the first screen. A fragment: pressing Classify or picking
+    an example reruns only this section, not the charts of the other tabs."""
     st.header("Classify a review")
-    st.caption(
-        "Type or paste a movie review in English (or pick an example), then press **Classify** or Ctrl+Enter. "
-        "Every variant reads it and gives its probability that the review is positive. "
-        f"The box takes up to {MAX_REVIEW_CHARS:,} characters, more than any review needs: a longer paste is cut there."
-    )
     start_state(readable_ids)
     for notice in st.session_state.get("link_notices") or []:
         st.info(notice)
-    st.pills("Examples written for this demo", list(EXAMPLES), key=widget_key("example"), on_change=use_example)
-    if widget_value("example"):
-        st.caption(EXAMPLE_CAPTIONS[widget_value("example")])
-    st.text_area("Your review", key=widget_key("review"), height=140, placeholder="What did you think of the film?",
-                 max_chars=MAX_REVIEW_CHARS, on_change=submit_review)
-    st.button("Classify", type="primary", on_click=submit_review, key="classify_button")
-
-    text = st.session_state.submitted
-    if len(text) >= MAX_REVIEW_CHARS:
-        st.warning(f"Your text fills the box's {MAX_REVIEW_CHARS:,} characters: anything beyond was cut. The variants "
-                   f"read at most their last {max(table['maxlen'].dropna()):.0f} words of it anyway.")
-    if st.session_state.get("shared_cut"):
-        linked, whole = st.session_state.shared_cut
-        st.caption(f"The page's link carries the first {linked:,} of your {whole:,} characters: a longer address "
-                   "would not get through some servers and chat apps.")
-    why = refusal(text)
-    if why:
-        st.info(f"Nothing to classify: {why}. Type a review in the box above, or pick an example.")
-        return
+    form, answer = st.columns([2, 3], gap="large")
+    with form:
+        text = review_form(table)
+        why = refusal(text)
+        if why:
+            st.info(f"Nothing to classify: {why}. Type a review in the box above, or pick an example.")
+            return
     text = clip(text)
-    wait_for_models(warming)
-    if warming.future.done() and warming.future.exception():
-        st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
-                   "answers may be slow.")
-    results = classify_with_every_variant(source, text)
+    with answer:
+        results = verdicts(source, warming, text)
     answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
     n_words = len(tokenize(text))
     sound = table[table["error"].isna()].set_index("id")
-
-    if answers:
-        st.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive")
     notice = short_text_notice(n_words, [z.artifact(vid) for vid in answers])
     if notice:
-        st.warning("\n\n".join((f"**{notice.headline}** {notice.details[0]}", *notice.details[1:])), icon="✂️")
+        st.warning(f"**{notice.headline}** The table gives each variant's padding steps and short-text score.", icon="✂️")
+        with st.expander("Why short texts are hard"):
+            for detail in notice.details:
+                st.markdown(detail)
     known_words_caption(z, readable_ids, text)
     for vid, error in results.items():
         if isinstance(error, str):
             st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
-
     rows = answer_rows(results, z, sound, n_words if notice else None)
-    chart_column, table_column = st.columns([3, 2])
-    chart_column.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
-    table_column.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
+    st.table(rows.style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
     order_free = [vid for vid in answers if "reads_order" in sound and not sound.loc[vid, "reads_order"]]
     if order_free:
         st.caption(f"{', '.join(order_free)} read no word order: order-free references, which weigh which words your "
@@ -224,6 +202,47 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)
+
+
+def review_form(table: pd.DataFrame) -> str:
+    """The examples, the review box and the Classify button; returns the text submitted last."""
+    st.pills("Examples written for this demo", list(EXAMPLES), key=widget_key("example"), on_change=use_example)
+    if widget_value("example"):
+        st.caption(EXAMPLE_CAPTIONS[widget_value("example")])
+    st.text_area("Your review", key=widget_key("review"), height=140, placeholder="What did you think of the film?",
+                 max_chars=MAX_REVIEW_CHARS, on_change=submit_review)
+    st.button("Classify", type="primary", on_click=submit_review, key="classify_button")
+    st.caption(
+        "Type or paste a movie review in English (or pick an example), then press **Classify** or Ctrl+Enter. "
+        "Every variant reads it and gives its probability that the review is positive. "
+        f"The box takes up to {MAX_REVIEW_CHARS:,} characters, more than any review needs: a longer paste is cut there."
+    )
+    text = st.session_state.submitted
+    if len(text) >= MAX_REVIEW_CHARS:
+        st.warning(f"Your text fills the box's {MAX_REVIEW_CHARS:,} characters: anything beyond was cut. The variants "
+                   f"read at most their last {max(table['maxlen'].dropna()):.0f} words of it anyway.")
+    if st.session_state.get("shared_cut"):
+        linked, whole = st.session_state.shared_cut
+        st.caption(f"The page's link carries the first {linked:,} of your {whole:,} characters: a longer address "
+                   "would not get through some servers and chat apps.")
+    return text
+
+
+def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]:
+    """Every variant's answer to ``text`` (a probability, or why it could not answer), drawn as
+    the headline count and the verdict bars."""
+    wait_for_models(warming)
+    if warming.future.done() and warming.future.exception():
+        st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
+                   "answers may be slow.")
+    results = classify_with_every_variant(source, text)
+    answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
+    if answers:
+        st.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive")
+        rows = pd.DataFrame({"variant": list(answers), "P(positive)": list(answers.values()),
+                             "says": [SAYS[label(p)] for p in answers.values()]})
+        st.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
+    return results
 
 
 def known_words_caption(z: zoo.Zoo, readable_ids: list[str], text: str) -> None:
@@ -300,7 +319,7 @@ def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
 
 
 def verdict_height(n_variants: int) -> int:
-    return 30 * max(1, n_variants) + 90
+    return 26 * max(1, n_variants) + 80
 
 
 def download_answers(rows: pd.DataFrame, text: str) -> None:
