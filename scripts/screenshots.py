@@ -1,4 +1,4 @@
-"""The README's screenshots: the Classify, Compare training and Zoo tabs in headless Chromium.
+"""The README's screenshots: every tab of the page in headless Chromium.
 
     python scripts/screenshots.py                    # the bundled zoo, 1400 px wide, into docs/screenshots/
     python scripts/screenshots.py --width 420 --out /tmp/screens
@@ -21,7 +21,8 @@ from harness import CHROMIUM, CHROMIUM_ARGS, REPO, AppServer, script_parser  # n
 #: The example the Classify screenshot shows (its reading curves tell the lesson).
 EXAMPLE = "Long review: bad, plain, glowing"
 #: The page's tabs as their links name them, and the file each screenshot goes to.
-TABS = {"Classify": "classify", "Compare training": "compare-training", "Zoo": "zoo"}
+TABS = {"Classify": "classify", "Compare training": "compare-training", "Zoo": "zoo",
+        "Architecture": "architecture", "What they can do": "what-they-can-do"}
 
 _IDLE = """() => !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')"""

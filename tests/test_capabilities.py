@@ -74,7 +74,9 @@ def test_up_to_three_variants_are_explained_side_by_side(monkeypatch, tiny_zoo_p
     at = explain(open_app(monkeypatch, tiny_zoo_path), TEXT)
     at.multiselect(key="importance_variants").set_value(list(TINY_VARIANTS)).run()
     assert not at.exception
-    assert len(frames_with(at, "delta")) == 3
+    [strip] = frames_with(at, "delta")  # one row per variant, on the reading chart's words
+    assert set(strip["variant"]) == set(TINY_VARIANTS)
+    assert set(frames_with(at, "p_positive")[-1]["variant"].dropna()) == set(TINY_VARIANTS)  # the curves above it
     assert at.multiselect(key="importance_variants").proto.max_selections == 3
 
 

@@ -18,19 +18,18 @@ from zoo.artifact import ArtifactError
 from zoo.examples import DEFAULT_EXAMPLE, EXAMPLES
 from zoo.explain import clip, hidden_states, word_importance, words_seen
 from zoo.notices import refusal
+from zoo.text import tokenize
 from zoo.probes import ORDERS, SPAN_SHARE, TESTS, fresh_probes, run_probes, span_text
 
-from .colors import HEAT, NEGATIVE, POSITIVE, UNIT_SCHEME, variant_scale
-from .loading import Warming, wait_for_models
-from .classify import submitted_text
+from .colors import HEAT, NEGATIVE, POSITIVE, UNIT_SCHEME, catalog_order, readable, variant_scale
+from .loading import Warming, reading_frame, wait_for_models
+from .classify import AXIS_EXTENT, LABEL_EVERY_WORD, READING_HEIGHT, reading_axis, reading_spec, submitted_text, word_tick, word_ticks
 from .messages import shown, variant_problem
 from .widgets import chip_colors, preferred
 from .work import HEAVY, heavy_work
 
 #: At most this many variants side by side in "Which words matter".
 MAX_COMPARED = 3
-#: Characters per line of a variant's text in "Which words matter".
-LINE_CHARS = 36
 #: Colours of the word-importance scale: towards negative, no effect, towards positive
 #: (the verdict's own two colours, ``views.colors``).
 IMPORTANCE_RANGE = [NEGATIVE, "#f4f4f4", POSITIVE]
@@ -77,26 +76,12 @@ def states_frames(source: str, variant_id: str, text: str, _z: zoo.Zoo) -> dict[
         frames[name] = pd.DataFrame({
             "position": states.positions[words.ravel()],
             "word": np.asarray(states.words, dtype=object)[words.ravel()],
-            "label": [f"{position} {word}" for position, word in
-                      zip(states.positions[words.ravel()], np.asarray(states.words, dtype=object)[words.ravel()])],
             "unit": units.ravel(),
             "rank": rank[units.ravel()],
             "correlation": correlations[units.ravel()],
             "value": values.ravel(),
         })
     return frames
-
-
-def word_layout(words: list[str], line_chars: int = LINE_CHARS) -> pd.DataFrame:
-    """Where each word goes when the text is set in lines of ``line_chars`` characters:
-    its line and its first and last character column."""
-    rows, line, column = [], 0, 0
-    for word in words:
-        if column and column + len(word) > line_chars:
-            line, column = line + 1, 0
-        rows.append({"line": line, "start": column, "end": column + len(word)})
-        column += len(word) + 1
-    return pd.DataFrame(rows, columns=["line", "start", "end"])
 
 
 def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: Warming | None = None) -> None:
@@ -221,36 +206,49 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     if warming is not None:
         wait_for_models(warming)
 
+    which_words_matter(source, z, variants, text, len(seen.words))
+    network_states(source, z, variants, text)
+
+
+def which_words_matter(source: str, z: zoo.Zoo, variants: list[str], text: str, n_words: int) -> None:
+    """Each chosen variant's reading curve, and under it, on the same word axis, a strip of how
+    much each word moved its answer; the strongest words also in words."""
     st.markdown("**Which words matter**")
     st.caption(
-        "Each word is coloured by how much the variant's P(positive) drops when that word alone is removed: "
-        ":blue-background[blue] words pushed it towards *positive*, :red-background[red] ones towards *negative*. "
-        "All the copies with one word removed go through the model in one batch. Hover a word for the numbers."
+        "Above: P(positive) after each word. Below, one row per variant on the same words: how much P(positive) drops "
+        "when that word alone is removed. :blue-background[Blue] words pushed it towards *positive*, "
+        ":red-background[red] ones towards *negative*. All the copies with one word removed go through the model in one batch."
     )
     chosen = st.multiselect(
         f"Variants side by side (up to {MAX_COMPARED})", variants, key="importance_variants", max_selections=MAX_COMPARED,
         bind="query-params",
         default=preferred(variants, ["simplernn-1x32-len500", "lstm-1x32-len500", "simplernn-1x32-len300-tuned"])[:MAX_COMPARED],
     )
-    frames = {}
+    chip_colors("importance_variants", chosen)
+    frames, curves = {}, []
     for vid in chosen:
         try:
             with heavy_work(f"the word importance of {vid}"):
                 frames[vid] = importance_frame(source, vid, text, z)
+                curves.append(reading_frame(source, vid, text))
         except ArtifactError as error:
             st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
-    if frames:
-        largest = max(max(float(np.abs(f["delta"]).max()) if len(f) else 0.0, 0.05) for f in frames.values())
-        scale = alt.Scale(domain=[-largest, 0, largest], range=IMPORTANCE_RANGE, clamp=True)
-        for column, (vid, frame) in zip(st.columns(len(frames)), frames.items()):
-            with column:
-                st.markdown(f"**{vid}**")
-                p = float(frame["p_positive"].iloc[0]) if len(frame) else float("nan")
-                st.caption(f"P(positive) = {p:.3f}; it reads {len(frame)} of the {len(seen.words)} words.")
-                st.altair_chart(importance_chart(frame, scale), width="content")
-    else:
+    if not frames:
         st.info("Choose at least one variant.")
+        return
+    words = tuple(tokenize(text))
+    st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(frames), words), width="stretch", height=READING_HEIGHT)
+    st.altair_chart(importance_strip(pd.concat(frames.values()), list(frames), list(words)), width="stretch")
+    for vid, frame in frames.items():
+        strongest = frame.reindex(frame["delta"].abs().sort_values(ascending=False).index).head(4)
+        said = ", ".join(f"*{w}* ({d:+.2f})" for w, d in zip(strongest["word"], strongest["delta"]) if abs(d) >= 0.005)
+        p = float(frame["p_positive"].iloc[0]) if len(frame) else float("nan")
+        st.caption(f"**{vid}**: P(positive) {p:.3f}, reading {len(frame)} of the {n_words} words. "
+                   + (f"Strongest words: {said}." if said else "No word alone moves it by 0.005 or more."))
 
+
+def network_states(source: str, z: zoo.Zoo, variants: list[str], text: str) -> None:
+    """The hidden-state heatmap of one variant and one of its layers."""
     st.markdown("**What the network holds after each word**")
     st.caption(
         "Each row is one unit of a recurrent layer, each column one word: the colour is the unit's value after reading "
@@ -282,36 +280,45 @@ def explain_section(source: str, z: zoo.Zoo, variants: list[str], warming: Warmi
     st.altair_chart(states_chart(frame), width="stretch", height=STATE_ROW * int(frame["unit"].nunique()) + 150)
 
 
-def importance_chart(frame: pd.DataFrame, scale: alt.Scale) -> alt.LayerChart:
-    """The words set as text, each on a rectangle coloured by its ΔP(positive), with tooltips."""
-    layout = word_layout(list(frame["word"]))
-    data = pd.concat([frame.reset_index(drop=True), layout], axis=1)
-    lines = int(layout["line"].max()) + 1 if len(layout) else 1
-    base = alt.Chart(data).encode(
-        y=alt.Y("line:O", axis=None),
-        tooltip=["word", alt.Tooltip("position:Q", title="word number"),
+def importance_strip(frame: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
+    """One row per variant, one cell per word it reads, coloured by ΔP(positive) without that word,
+    on the word axis of the reading chart above it (same domain, same axis width)."""
+    first = int(frame["position"].min())
+    domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
+    largest = max(float(np.abs(frame["delta"]).max()) if len(frame) else 0.0, 0.05)
+    frame = frame.assign(tick=[word_tick(p, w) for p, w in zip(frame["position"], frame["word"])])
+    return readable(alt.Chart(frame).mark_rect().encode(
+        x=alt.X("tick:O", scale=alt.Scale(domain=domain), axis=reading_axis(words, first)),
+        y=alt.Y("variant:N", sort=catalog_order(variant_ids), title="effect of each word",
+                axis=alt.Axis(labelLimit=AXIS_EXTENT - 10, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT)),
+        color=alt.Color("delta:Q", scale=alt.Scale(domain=[-largest, 0, largest], range=IMPORTANCE_RANGE, clamp=True),
+                        legend=alt.Legend(orient="bottom", title="ΔP(positive) without the word", format="+.2f")),
+        tooltip=["variant", "word", alt.Tooltip("position:Q", title="word number"),
                  alt.Tooltip("delta:Q", format="+.3f", title="ΔP(positive)"),
                  alt.Tooltip("p_without:Q", format=".3f", title="P(positive) without it")],
-    )
-    x = alt.X("start:Q", axis=None, scale=alt.Scale(domain=[0, LINE_CHARS]))
-    boxes = base.mark_rect(cornerRadius=3).encode(
-        x=x, x2="end:Q", color=alt.Color("delta:Q", scale=scale, legend=None),
-    )
-    words = base.mark_text(align="left", baseline="middle", dx=1, font="monospace", fontSize=12).encode(x=x, text="word:N")
-    return (boxes + words).properties(width=LINE_CHARS * 7.3, height=20 * lines)
+    ).properties(height=34 * len(variant_ids)))
 
 
 def states_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Units (rows, sorted by correlation with the output) × words (columns), with tooltips."""
+    """Units (rows, sorted by correlation with the output) × words (columns), with tooltips. The
+    columns are labelled with the words (and, for a long text, about a dozen words and positions)."""
     largest = max(float(np.abs(frame["value"]).max()), 1e-6) if len(frame) else 1.0
-    many = frame["position"].nunique() > 60
-    order = list(dict.fromkeys(frame.sort_values("position")["label"]))
+    steps = frame.drop_duplicates("position").sort_values("position")
+    labels = [word_tick(p, w) for p, w in zip(steps["position"], steps["word"])]
+    first = int(steps["position"].min()) if len(steps) else 1
+    last = int(steps["position"].max()) if len(steps) else 1
+    ticks = [word_tick(p, w) for p, w in zip(steps["position"], steps["word"]) if p in set(word_ticks(last))]
+    short = len(steps) <= LABEL_EVERY_WORD
+    axis = alt.Axis(values=ticks, labelAngle=-45 if short else 0, labelOverlap=not short, grid=False,
+                    labelExpr="split(datum.label, '·')[0]" if short else "split(datum.label, '·')",
+                    title="your text, word by word" if short else f"word (and its position), words {first}–{last}")
+    frame = frame.assign(tick=[word_tick(p, w) for p, w in zip(frame["position"], frame["word"])])
     return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("label:N", sort=order, title="words (hover for each)" if many else None,
-                axis=alt.Axis(labels=not many, ticks=not many, labelAngle=-60)),
-        y=alt.Y("rank:O", title="units, from following the output to opposing it", axis=None),
+        x=alt.X("tick:O", sort=labels, scale=alt.Scale(domain=labels), axis=axis),
+        y=alt.Y("rank:O", axis=alt.Axis(labels=False, ticks=False, domain=False,
+                                        title=["units: follow the output ↑", "oppose it ↓"])),
         color=alt.Color("value:Q", scale=alt.Scale(scheme=UNIT_SCHEME, domain=[-largest, largest]),
-                        legend=alt.Legend(orient="bottom", title="value")),
+                        legend=alt.Legend(orient="bottom", title="unit value")),
         tooltip=["word", alt.Tooltip("position:Q", title="word number"), "unit",
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("correlation:Q", format="+.2f", title="r with output")],
     ).properties(height=STATE_ROW * int(frame["unit"].nunique() or 1))

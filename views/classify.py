@@ -36,6 +36,8 @@ MAX_LINK_CHARS = 6_000
 #: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
 LABEL_EVERY_WORD = 40
 READING_HEIGHT = 340
+#: Pixels for the labels of the reading chart's y axis, and of the charts aligned under it.
+AXIS_EXTENT = 170
 #: The URL's query parameter holding the review (a link a teacher can send).
 TEXT_PARAM = "text"
 #: The URL's query parameter of the variants followed in "Sentiment as it reads" (the multiselect's key).
@@ -409,30 +411,35 @@ def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tupl
     return reading_chart(curves, list(variant_ids), list(words)).to_dict()
 
 
+def reading_axis(words: list[str], first: int) -> alt.Axis:
+    """The word axis of the reading chart (and of the charts drawn on its words): every word of a
+    short text, else about a dozen words with their positions, from word ``first`` on."""
+    ticks = [word_tick(p, words[p - 1]) for p in word_ticks(len(words)) if p >= first]
+    if len(words) <= LABEL_EVERY_WORD:
+        return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45,
+                        title="your text, word by word", labelOverlap=False, grid=False)
+    return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap=False,
+                    title="word (and its position in your text)", grid=True, labelLimit=90)
+
+
 def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
     """The reading curves over an axis of the text's own words (and, for long texts, their positions).
 
     The axis is ordinal, one point per word, so only whole words get ticks; its labels are
     split back into word and position by the label expression (no word is ever put into an
-    expression: they are data).
+    expression: they are data). The y axis has a fixed width, so that charts drawn under it on
+    the same words (``views.capabilities.importance_strip``) line up with it.
     """
     first = int(curves["position"].min())
     domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
-    ticks = [word_tick(p, words[p - 1]) for p in word_ticks(len(words)) if p >= first]
-    if len(words) <= LABEL_EVERY_WORD:
-        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45,
-                        title="your text, word by word", labelOverlap=False, grid=False)
-    else:
-        axis = alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap="greedy",
-                        title="word (and its position in your text)", grid=True)
     curves = curves.assign(tick=[word_tick(p, w) for p, w in zip(curves["position"], curves["word"])])
     curve = alt.Chart(curves).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("tick:O", axis=axis, scale=alt.Scale(domain=domain)),
-        y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive"),
+        x=alt.X("tick:O", axis=reading_axis(words, first), scale=alt.Scale(domain=domain)),
+        y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive",
+                axis=alt.Axis(minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT)),
         color=alt.Color("variant:N", scale=variant_scale(variant_ids),
                         legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=160, symbolStrokeWidth=3)),
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
     return readable((curve + middle).properties(height=READING_HEIGHT))
-

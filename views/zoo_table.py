@@ -75,7 +75,10 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
             st.error(f"The model card of {card_id} cannot be read: {shown(error, context=card_id)}")
             return
         card_column, provenance_column = st.columns([3, 2])
-        with card_column, st.container(border=True):
+        with card_column, st.container(border=True, key="model_card"):
+            # A wide table scrolls inside the card, and code wraps: the page never scrolls sideways.
+            st.html("<style>.st-key-model_card table {display: block; overflow-x: auto; max-width: 100%;}"
+                    ".st-key-model_card pre, .st-key-model_card pre code {white-space: pre-wrap; word-break: break-word;}</style>")
             st.markdown(smaller_headings(card_body))
         with provenance_column:
             st.markdown("**Where it comes from**")
