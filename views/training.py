@@ -81,15 +81,44 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
         opacity=alt.condition(hover, alt.value(0.5), alt.value(0)),
         tooltip=[alt.Tooltip("epoch:Q"), *[alt.Tooltip(f"{key}:Q", title=line, format=".4f") for line, key in keys.items()]],
     ).add_params(hover)
-    title = alt.TitleParams(metric.capitalize(), subtitle="━━ training    ╍╍ validation    ◆ best epoch",
-                            subtitleColor=TEXT, anchor="start")
+    turns = loss_turns(data) if metric == "loss" else pd.DataFrame()
+    title = alt.TitleParams(metric.capitalize(), subtitle="━━ training    ╍╍ validation    ◆ best epoch"
+                            + ("    ┆ validation loss turns up" if len(turns) else ""), subtitleColor=TEXT, anchor="start")
     layers = [lines, best, rule]
+    if len(turns):
+        layers[1:1] = turn_marks(turns, colors)
     if bands is not None and not bands.empty:
         band = alt.Chart(bands).mark_area(opacity=0.18).encode(
             x="epoch:Q", y="low:Q", y2="high:Q", color=alt.Color("variant:N", scale=colors, legend=None),
             tooltip=["variant", "epoch", "seeds", alt.Tooltip("low:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")])
         layers.insert(0, band)
     return readable(alt.layer(*layers).properties(title=title, height=HISTORY_HEIGHT))
+
+
+def loss_turns(history: pd.DataFrame) -> pd.DataFrame:
+    """For each line whose validation loss rises after its lowest point, that epoch: where
+    overfitting starts. Computed from the histories shown, never typed."""
+    validation = history[(history["metric"] == "loss") & (history["split"] == "validation")]
+    rows = []
+    for variant, line in validation.groupby("variant", sort=False):
+        lowest = line.loc[line["value"].idxmin()]
+        if lowest["epoch"] < line["epoch"].max():
+            rows.append({"variant": variant, "turn_epoch": int(lowest["epoch"]), "value": float(lowest["value"])})
+    return pd.DataFrame(rows, columns=["variant", "turn_epoch", "value"])
+
+
+def turn_marks(turns: pd.DataFrame, colors: alt.Scale) -> list[alt.Chart]:
+    """A dotted rule in each line's colour at the epoch its validation loss turns up, and the
+    words once per such epoch, at the top of the chart."""
+    rules = alt.Chart(turns).mark_rule(strokeDash=[2, 3], strokeWidth=2, opacity=0.8).encode(
+        x="turn_epoch:Q", color=alt.Color("variant:N", scale=colors, legend=None),
+        tooltip=["variant", alt.Tooltip("turn_epoch:Q", title="validation loss lowest at epoch"),
+                 alt.Tooltip("value:Q", format=".4f", title="validation loss")])
+    epochs = turns.groupby("turn_epoch", as_index=False).size()
+    words = alt.Chart(epochs.assign(text=[f"turns up after {e}" for e in epochs["turn_epoch"]])).mark_text(
+        align="left", baseline="top", dx=4, dy=4, angle=0, color=TEXT, fontSize=11).encode(
+        x="turn_epoch:Q", y=alt.value(0), text="text:N")
+    return [rules, words]
 
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:
