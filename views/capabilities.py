@@ -33,6 +33,8 @@ MAX_COMPARED = 3
 #: Colours of the word-importance scale: towards negative, no effect, towards positive
 #: (the verdict's own two colours, ``views.colors``).
 IMPORTANCE_RANGE = [NEGATIVE, "#f4f4f4", POSITIVE]
+#: Pixels per variant in the word-importance strip.
+STRIP_ROW = 34
 #: Pixels per unit in the hidden-state heatmap.
 STATE_ROW = 9
 ORDER_NAMES = {"sentence_first": "sentence, then filler", "filler_first": "filler, then sentence"}
@@ -237,11 +239,12 @@ def which_words_matter(source: str, z: zoo.Zoo, variants: list[str], text: str, 
         st.info("Choose at least one variant.")
         return
     words = tuple(tokenize(text))
-    st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(frames), words), width="stretch", height=READING_HEIGHT)
-    st.altair_chart(importance_strip(pd.concat(frames.values()), list(frames), list(words)), width="stretch")
+    st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(frames), words, AXIS_EXTENT), width="stretch", height=READING_HEIGHT)
+    st.altair_chart(importance_strip(pd.concat(frames.values()), list(frames), list(words)), width="stretch",
+                    height=STRIP_ROW * len(frames) + 150)
     for vid, frame in frames.items():
         strongest = frame.reindex(frame["delta"].abs().sort_values(ascending=False).index).head(4)
-        said = ", ".join(f"*{w}* ({d:+.2f})" for w, d in zip(strongest["word"], strongest["delta"]) if abs(d) >= 0.005)
+        said = ", ".join(f"*{w}* ({d:+.3f})" for w, d in zip(strongest["word"], strongest["delta"]) if abs(d) >= 0.005)
         p = float(frame["p_positive"].iloc[0]) if len(frame) else float("nan")
         st.caption(f"**{vid}**: P(positive) {p:.3f}, reading {len(frame)} of the {n_words} words. "
                    + (f"Strongest words: {said}." if said else "No word alone moves it by 0.005 or more."))
@@ -285,7 +288,8 @@ def importance_strip(frame: pd.DataFrame, variant_ids: list[str], words: list[st
     on the word axis of the reading chart above it (same domain, same axis width)."""
     first = int(frame["position"].min())
     domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
-    largest = max(float(np.abs(frame["delta"]).max()) if len(frame) else 0.0, 0.05)
+    # The strongest word of any variant is the full colour, however small: where words matter is the lesson.
+    largest = max(float(np.abs(frame["delta"]).max()) if len(frame) else 0.0, 0.005)
     frame = frame.assign(tick=[word_tick(p, w) for p, w in zip(frame["position"], frame["word"])])
     return readable(alt.Chart(frame).mark_rect().encode(
         x=alt.X("tick:O", scale=alt.Scale(domain=domain), axis=reading_axis(words, first)),
@@ -296,7 +300,7 @@ def importance_strip(frame: pd.DataFrame, variant_ids: list[str], words: list[st
         tooltip=["variant", "word", alt.Tooltip("position:Q", title="word number"),
                  alt.Tooltip("delta:Q", format="+.3f", title="ΔP(positive)"),
                  alt.Tooltip("p_without:Q", format=".3f", title="P(positive) without it")],
-    ).properties(height=34 * len(variant_ids)))
+    ).properties(height=STRIP_ROW * len(variant_ids)))
 
 
 def states_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -309,7 +313,7 @@ def states_chart(frame: pd.DataFrame) -> alt.Chart:
     last = int(steps["position"].max()) if len(steps) else 1
     ticks = [word_tick(p, w) for p, w in zip(steps["position"], steps["word"]) if p in set(word_ticks(last))]
     short = len(steps) <= LABEL_EVERY_WORD
-    axis = alt.Axis(values=ticks, labelAngle=-45 if short else 0, labelOverlap=not short, grid=False,
+    axis = alt.Axis(values=ticks, labelAngle=-45 if short else 0, labelOverlap="greedy", grid=False,
                     labelExpr="split(datum.label, '·')[0]" if short else "split(datum.label, '·')",
                     title="your text, word by word" if short else f"word (and its position), words {first}–{last}")
     frame = frame.assign(tick=[word_tick(p, w) for p, w in zip(frame["position"], frame["word"])])

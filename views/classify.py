@@ -36,8 +36,8 @@ MAX_LINK_CHARS = 6_000
 #: Up to this many words, the reading chart labels every word; beyond, about this many ticks.
 LABEL_EVERY_WORD = 40
 READING_HEIGHT = 340
-#: Pixels for the labels of the reading chart's y axis, and of the charts aligned under it.
-AXIS_EXTENT = 170
+#: Pixels for the y-axis labels of a reading chart and of the charts aligned under it (variant names).
+AXIS_EXTENT = 150
 #: The URL's query parameter holding the review (a link a teacher can send).
 TEXT_PARAM = "text"
 #: The URL's query parameter of the variants followed in "Sentiment as it reads" (the multiselect's key).
@@ -406,29 +406,32 @@ def word_tick(position: int, word: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tuple[str, ...]) -> dict:
+def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tuple[str, ...],
+                 y_extent: int | None = None) -> dict:
     """``reading_chart`` as a Vega-Lite spec, made once per text and choice of variants."""
-    return reading_chart(curves, list(variant_ids), list(words)).to_dict()
+    return reading_chart(curves, list(variant_ids), list(words), y_extent).to_dict()
 
 
 def reading_axis(words: list[str], first: int) -> alt.Axis:
     """The word axis of the reading chart (and of the charts drawn on its words): every word of a
-    short text, else about a dozen words with their positions, from word ``first`` on."""
+    short text, else about a dozen words with their positions, from word ``first`` on. On a narrow
+    screen, labels that would touch are dropped (greedily, left to right)."""
     ticks = [word_tick(p, words[p - 1]) for p in word_ticks(len(words)) if p >= first]
     if len(words) <= LABEL_EVERY_WORD:
-        return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45,
-                        title="your text, word by word", labelOverlap=False, grid=False)
-    return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap=False,
-                    title="word (and its position in your text)", grid=True, labelLimit=90)
+        return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')[0]", labelAngle=-45, labelOverlap="greedy",
+                        title="your text, word by word", grid=False)
+    return alt.Axis(values=ticks, labelExpr="split(datum.label, '·')", labelAngle=0, labelOverlap="greedy",
+                    labelSeparation=6, title="word (and its position in your text)", grid=True, labelLimit=90)
 
 
-def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]) -> alt.TopLevelMixin:
+def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str],
+                  y_extent: int | None = None) -> alt.TopLevelMixin:
     """The reading curves over an axis of the text's own words (and, for long texts, their positions).
 
     The axis is ordinal, one point per word, so only whole words get ticks; its labels are
     split back into word and position by the label expression (no word is ever put into an
-    expression: they are data). The y axis has a fixed width, so that charts drawn under it on
-    the same words (``views.capabilities.importance_strip``) line up with it.
+    expression: they are data). With ``y_extent``, the y axis has that fixed width, so that charts
+    drawn under it on the same words (``views.capabilities.importance_strip``) line up with it.
     """
     first = int(curves["position"].min())
     domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
@@ -436,7 +439,7 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
     curve = alt.Chart(curves).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("tick:O", axis=reading_axis(words, first), scale=alt.Scale(domain=domain)),
         y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive",
-                axis=alt.Axis(minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT)),
+                axis=alt.Axis(minExtent=y_extent, maxExtent=y_extent) if y_extent else alt.Axis()),
         color=alt.Color("variant:N", scale=variant_scale(variant_ids),
                         legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=160, symbolStrokeWidth=3)),
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
