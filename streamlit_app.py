@@ -7,8 +7,9 @@ its own module of ``views``. This file lays the page out in the order a visitor 
 zoo chooser in the sidebar, then five tabs (Classify, Compare training, Zoo, Architecture,
 What they can do).
 
-The page can be shared as a link: the review (``?text=``), the variants followed as it reads
-(``?variants=``) and the open tab (``?tab=``) live in the URL. Only the open tab is drawn.
+The page can be shared as a link: the review (``?text=``), the open tab (``?tab=``) and every
+choice on every tab (each widget's key, e.g. ``?variants=``) live in the URL, and the link's text
+is the one every tab explains. Only the open tab is drawn.
 
 Every deployment is public unless its operator sets ``ZOO_ADMIN=1`` (``zoo.deployment``): no zoo
 source box, no *Reload the zoo*, and every server message cleaned by ``views.messages.shown``.
@@ -30,6 +31,7 @@ from views.classify import classify_section
 from views.loading import models_warming, open_zoo, variant_table
 from views.messages import shown, variant_problem
 from views.training import training_section
+from views.widgets import large_text_switch
 from views.zoo_table import zoo_section
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
 from zoo.store import ZOO_SOURCE_ENV, default_source
@@ -56,6 +58,7 @@ operator = operator_mode(setting(ADMIN_ENV))
 # An uncaught exception shows Streamlit's generic message to the public; the operator gets the traceback.
 st.set_option("client.showErrorDetails", "full" if operator else "none")
 with st.sidebar:
+    large_text_switch()
     st.header("The zoo")
     source = setting(ZOO_SOURCE_ENV) or default_source()
     if not operator:

@@ -221,7 +221,7 @@ def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
     assert any(m.startswith(f"### {TINY_VARIANTS[1]}") for m in texts(at.markdown))
     provenance = next(t.value for t in at.main.table)
     assert provenance.loc["zoo kind"].iloc[0] == "local"
-    assert provenance.loc["data fingerprint"].iloc[0] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
+    assert provenance.loc["dataset fingerprint"].iloc[0] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
     assert not any(str(tiny_zoo_path) in str(v) for v in provenance.iloc[:, 0])  # no server path
     origin = at.sidebar.table[0].value
     assert origin.loc["kind"].iloc[0] == "local"

@@ -69,3 +69,13 @@ def test_a_text_submitted_in_classify_is_the_text_what_they_can_do_explains(monk
     at.query_params["tab"] = "What they can do"
     at.run()
     assert TEXT in [str(t.value) for t in at.text]
+
+
+def test_a_projector_link_opens_the_page_with_large_text(monkeypatch, tiny_zoo_path):
+    from views.widgets import LARGE_TEXT
+
+    at = open_app(monkeypatch, tiny_zoo_path, projector="true")
+    assert widget(at.sidebar.toggle, "projector").value is True
+    assert any(f"font-size: {LARGE_TEXT * 100:.0f}%" in str(h.proto.body) for h in at.get("html"))
+    at = open_app(monkeypatch, tiny_zoo_path)
+    assert not any("font-size" in str(h.proto.body) for h in at.get("html"))

@@ -110,6 +110,13 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
                 + "; ".join(shown(why, context="probes") for why in results.get("errors", {}).values()))
         return
 
+    memory_span(results, variants)
+    probes_heatmap(results, variants)
+    explain_section(source, z, variants, warming)
+
+
+def memory_span(results: dict, variants: list[str]) -> None:
+    """Each chosen variant's separation as filler words are added, and every variant's span in a table."""
     st.subheader("Memory span")
     st.caption(
         "A clearly positive or negative sentence, then *k* plain words that give no opinion (or the plain words first). "
@@ -161,6 +168,10 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
     )
     st.caption("The filler alone is not neutral to a model trained on reviews: its P(positive) shows each variant's bias.")
 
+
+
+def probes_heatmap(results: dict, variants: list[str]) -> None:
+    """Every variant's accuracy on every probe."""
     st.subheader("Probes")
     st.caption(
         "Accuracy of every variant on each probe (hover a cell for the probe, an example and n). The *not good*, "
@@ -183,7 +194,6 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
     labels = base.mark_text(fontSize=10).encode(text=alt.Text("accuracy:Q", format=".2f"))
     st.altair_chart((heat + labels).properties(height=26 * len(TESTS)), width="stretch", height=26 * len(TESTS) + 190)
 
-    explain_section(source, z, variants, warming)
 
 
 @st.fragment

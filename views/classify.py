@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from urllib.parse import quote
 
 import altair as alt
@@ -11,6 +12,7 @@ import streamlit as st
 
 import zoo
 from zoo.artifact import ArtifactError
+from zoo.deployment import public_origin
 from zoo.examples import DEFAULT_EXAMPLE, EXAMPLE_CAPTIONS, EXAMPLES
 from zoo.explain import clip, count_positive, words_seen
 from zoo.inference import THRESHOLD, label
@@ -200,7 +202,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     if order_free:
         st.caption(f"{', '.join(order_free)} read no word order: order-free references, which weigh which words your "
                    "text holds. Where a recurrent variant answers otherwise, reading in order made the difference.")
-    download_answers(rows, text)
+    download_answers(rows, text, z)
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)
@@ -257,6 +259,9 @@ def known_words_caption(z: zoo.Zoo, readable_ids: list[str], text: str) -> None:
         counts.setdefault(seen.known_count, []).append(vid)
     total = len(seen.words)
     low, high = min(counts), max(counts)
+    emoji = sum(unicodedata.category(character) == "So" for character in text)
+    if emoji:  # symbols are no words: said, so that "5 of the 5 words" does not hide them
+        st.caption(f"{emoji} emoji and symbol{'s' if emoji > 1 else ''} ignored: the models read words only.")
     if total == 1:
         known = "knew your one word" if low == 1 else "did not know your one word" if high == 0 else \
             "knew your one word, depending on their vocabulary"
@@ -324,14 +329,22 @@ def verdict_height(n_variants: int) -> int:
     return 26 * max(1, n_variants) + 80
 
 
-def download_answers(rows: pd.DataFrame, text: str) -> None:
-    answers = rows[["variant", "P(positive)"]].assign(says=[label(p) if pd.notna(p) else "error" for p in rows["P(positive)"]])
+def download_answers(rows: pd.DataFrame, text: str, z: zoo.Zoo) -> None:
+    csv, payload = answer_files(rows, text, public_origin(z.origin))
     left, right = st.columns(2)
-    left.download_button("Answers (CSV)", answers.to_csv(index=False), "answers.csv", "text/csv",
-                         key="answers_csv", on_click="ignore")
-    payload = {"text": text, "answers": answers.to_dict(orient="records")}
-    right.download_button("Answers (JSON)", json.dumps(payload, indent=2), "answers.json", "application/json",
-                          key="answers_json", on_click="ignore")
+    left.download_button("Answers (CSV)", csv, "answers.csv", "text/csv", key="answers_csv", on_click="ignore")
+    right.download_button("Answers (JSON)", payload, "answers.json", "application/json", key="answers_json",
+                          on_click="ignore")
+
+
+def answer_files(rows: pd.DataFrame, text: str, origin: dict) -> tuple[str, str]:
+    """The answers as CSV and as JSON (UTF-8, accents kept), each with the text and the zoo that
+    gave them (``origin``: its public description, never a server path)."""
+    answers = rows[["variant", "P(positive)"]].assign(says=[label(p) if pd.notna(p) else "error" for p in rows["P(positive)"]])
+    version = ", ".join(f"{key} {value}" for key, value in origin.items())
+    csv = answers.assign(text=text, zoo=version).to_csv(index=False)
+    payload = {"text": text, "zoo": origin, "answers": answers.to_dict(orient="records")}
+    return csv, json.dumps(payload, indent=2, ensure_ascii=False)
 
 
 def what_the_model_sees(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str], text: str) -> None:

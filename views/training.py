@@ -62,7 +62,7 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
         x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1, format="d"), title="epoch"),
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=metric),
         color=alt.Color("variant:N", scale=colors,
-                        legend=alt.Legend(orient="top", columns=2, title=None, labelLimit=160, symbolStrokeWidth=3)),
+                        legend=alt.Legend(orient="top", columns=1, title=None, labelLimit=0, symbolStrokeWidth=3)),
     )
     lines = base.mark_line(point=alt.OverlayMarkDef(size=22)).encode(
         strokeDash=alt.StrokeDash("split:N", scale=SPLIT_DASH, legend=None),  # said in the subtitle

@@ -23,3 +23,17 @@ def chip_colors(key: str, variant_ids: list[str]) -> None:
         for i, vid in enumerate(variant_ids)
     )
     st.html(f"<style>{rules}</style>")
+
+
+#: How much larger the page's text is with *Large text* on (a classroom projector).
+LARGE_TEXT = 1.3
+
+
+def large_text_switch() -> bool:
+    """The sidebar's *Large text* switch, bound to the URL (``?projector=true``): a teacher's link
+    opens the page large. Streamlit sizes its text in rem, so the root font size scales it all."""
+    large = st.toggle("Large text (projector)", key="projector", bind="query-params",
+                      help="Every text on the page larger, for a classroom projector; kept in the page's link.")
+    if large:
+        st.html(f"<style>html {{font-size: {LARGE_TEXT * 100:.0f}%;}}</style>")
+    return large

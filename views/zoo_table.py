@@ -78,7 +78,8 @@ def zoo_section(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]) -> Non
         with card_column, st.container(border=True, key="model_card"):
             # A wide table scrolls inside the card, and code wraps: the page never scrolls sideways.
             st.html("<style>.st-key-model_card table {display: block; overflow-x: auto; max-width: 100%;}"
-                    ".st-key-model_card pre, .st-key-model_card pre code {white-space: pre-wrap; word-break: break-word;}</style>")
+                    ".st-key-model_card pre, .st-key-model_card pre code {white-space: pre-wrap !important;"
+                    " word-break: break-word !important; overflow-x: hidden !important;}</style>")
             st.markdown(smaller_headings(card_body))
         with provenance_column:
             st.markdown("**Where it comes from**")
@@ -96,16 +97,24 @@ def smaller_headings(markdown: str) -> str:
     return re.sub(r"^(#{1,4}) ", lambda m: "#" * min(6, len(m.group(1)) + 2) + " ", markdown, flags=re.MULTILINE)
 
 
+#: The card's data facts in words (a key not named here is shown as "data: its key").
+DATA_LABELS = {
+    "dataset": "dataset", "fingerprint": "dataset fingerprint", "train_reviews": "training reviews",
+    "validation_reviews": "validation reviews", "test_reviews": "test reviews", "split_seed": "validation split seed",
+    "median_train_words": "median words per training review",
+}
+
+
 def provenance(z: zoo.Zoo, metadata: dict) -> pd.DataFrame:
     """Where a variant comes from, one fact per row; no path on the server's disk."""
     facts = {f"zoo {key}": value for key, value in z.origin.items() if key != "path"}
     facts["training seed"] = metadata.get("seed")
     facts["created"] = metadata.get("created")
     for key, value in (metadata.get("data") or {}).items():
-        facts[f"data {key}"] = value
+        facts[DATA_LABELS.get(key, f"data: {key.replace('_', ' ')}")] = value
     for key, value in (metadata.get("versions") or {}).items():
         facts[key] = value
     machine = (metadata.get("training") or {}).get("machine")
     if isinstance(machine, dict):
-        facts["trained on"] = ", ".join(str(v) for v in machine.values())
+        facts["trained on"] = ", ".join(f"{v} cores" if k == "cores" else str(v) for k, v in machine.items())
     return pd.DataFrame({"": {key: str(value) for key, value in facts.items() if value is not None}})
