@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import zoo
+from zoo.lessons import NOISE
 from zoo.seed import SEED_BEST_EPOCH, SEED_NAME
 
 from .colors import HEAT, NEUTRAL, TEXT, readable, variant_scale
@@ -123,7 +124,9 @@ def turn_marks(turns: pd.DataFrame, colors: alt.Scale) -> list[alt.Chart]:
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:
     st.subheader("Test accuracy by depth and maxlen")
-    st.caption("SimpleRNN variants trained with the seed's recipe, measured once on the 25,000 test reviews.")
+    st.caption("SimpleRNN variants trained with the seed's recipe, measured once on the 25,000 test reviews. Each cell "
+               f"is one training run: two runs of one recipe differ by about {NOISE:.2f}, so read smaller differences as noise. "
+               "The colour runs from chance (0.5) to perfect (1).")
     grid = table[(table["cell"] == "SimpleRNN") & (table["recipe"] == "seed")]
     if grid.empty:
         st.info("This zoo has no SimpleRNN variants with the seed recipe.")
@@ -134,8 +137,10 @@ def depth_by_maxlen(table: pd.DataFrame) -> None:
         tooltip=["id", alt.Tooltip("test_accuracy:Q", format=".4f"), "best_epoch", "params"],
     )
     heat = cells.mark_rect().encode(
-        color=alt.Color("test_accuracy:Q", scale=alt.Scale(range=list(HEAT)), title="test accuracy",
-                        legend=alt.Legend(format=".2f"))
+        # From chance to perfect: a colour difference is as large as the difference in accuracy,
+        # never a run-to-run wobble stretched over the whole scale.
+        color=alt.Color("test_accuracy:Q", scale=alt.Scale(range=list(HEAT), domain=[0.5, 1]), title="test accuracy",
+                        legend=alt.Legend(format=".2f", values=[0.5, 0.75, 1]))
     )
     labels = cells.mark_text(fontSize=16, color=TEXT).encode(text=alt.Text("test_accuracy:Q", format=".3f"))
     height = 70 * grid["layers"].nunique() + 40
