@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pandas as pd
 
@@ -28,3 +29,15 @@ def test_the_downloads_carry_the_text_and_the_zoo_and_keep_accents():
     assert table["says"].tolist() == ["positive", "error"]
     assert "très réussi, « magnifique »" in payload  # UTF-8, not \u escapes
     assert json.loads(payload)["zoo"]["commit"] == "abc123"
+
+
+def test_a_negated_text_points_to_the_negation_probes_with_a_link_that_carries_it(monkeypatch, tiny_zoo_path):
+    from urllib.parse import parse_qs
+
+    text = "Not bad at all."
+    at = classify(open_app(monkeypatch, tiny_zoo_path), text)
+    [pointer] = [c for c in texts(at.caption) if "negation probes" in c]
+    query = parse_qs(re.search(r"\]\(\?([^)]*)\)", pointer).group(1))
+    assert query == {"tab": ["What they can do"], "text": [text]}
+    at = classify(at, "A wonderful film.")
+    assert not [c for c in texts(at.caption) if "negation probes" in c]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import altair as alt
 import pandas as pd
@@ -202,10 +202,27 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     if order_free:
         st.caption(f"{', '.join(order_free)} read no word order: order-free references, which weigh which words your "
                    "text holds. Where a recurrent variant answers otherwise, reading in order made the difference.")
+    negation_pointer(text, answers)
     download_answers(rows, text, z)
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)
+
+
+#: Words that negate what follows: a text with one is pointed to the negation probes.
+NEGATIONS = {"not", "no", "never", "isn't", "wasn't", "don't", "didn't", "doesn't", "aren't", "weren't"}
+
+
+def negation_pointer(text: str, answers: dict[str, float]) -> None:
+    """For a text that negates, a link to the probes that measure how each variant reads *not*:
+    the same text, on the *What they can do* tab (the link carries it)."""
+    negations = [word for word in tokenize(text) if word in NEGATIONS]
+    if not negations or not answers:
+        return
+    link = "?" + urlencode({"tab": "What they can do", TEXT_PARAM: linked_text(text)})
+    st.caption(f"Your text negates (*{negations[0]}*). {count_positive(answers)} of {len(answers)} variants say positive; "
+               f"how well each reads *not good* and *not bad* is measured by the negation probes: "
+               f"[see them in What they can do]({link}).")
 
 
 def review_form(table: pd.DataFrame) -> str:
