@@ -33,8 +33,9 @@ MAX_COMPARED = 3
 #: Colours of the word-importance scale: towards negative, no effect, towards positive
 #: (the verdict's own two colours, ``views.colors``).
 IMPORTANCE_RANGE = [NEGATIVE, "#f4f4f4", POSITIVE]
-#: Pixels per variant in the word-importance strip.
-STRIP_ROW = 34
+#: Pixels per variant in the word-importance strip, and for its word axis and legend.
+STRIP_ROW = 30
+STRIP_FRAME = 230
 #: Pixels per unit in the hidden-state heatmap.
 STATE_ROW = 9
 ORDER_NAMES = {"sentence_first": "sentence, then filler", "filler_first": "filler, then sentence"}
@@ -251,7 +252,7 @@ def which_words_matter(source: str, z: zoo.Zoo, variants: list[str], text: str, 
     words = tuple(tokenize(text))
     st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(frames), words, AXIS_EXTENT), width="stretch", height=READING_HEIGHT)
     st.altair_chart(importance_strip(pd.concat(frames.values()), list(frames), list(words)), width="stretch",
-                    height=STRIP_ROW * len(frames) + 150)
+                    height=STRIP_ROW * len(frames) + STRIP_FRAME)
     for vid, frame in frames.items():
         strongest = frame.reindex(frame["delta"].abs().sort_values(ascending=False).index).head(4)
         said = ", ".join(f"*{w}* ({d:+.3f})" for w, d in zip(strongest["word"], strongest["delta"]) if abs(d) >= 0.005)
@@ -303,8 +304,9 @@ def importance_strip(frame: pd.DataFrame, variant_ids: list[str], words: list[st
     frame = frame.assign(tick=[word_tick(p, w) for p, w in zip(frame["position"], frame["word"])])
     return readable(alt.Chart(frame).mark_rect().encode(
         x=alt.X("tick:O", scale=alt.Scale(domain=domain), axis=reading_axis(words, first)),
-        y=alt.Y("variant:N", sort=catalog_order(variant_ids), title="effect of each word",
-                axis=alt.Axis(labelLimit=AXIS_EXTENT - 10, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT)),
+        y=alt.Y("variant:N", sort=catalog_order(variant_ids), title="word effect",
+                axis=alt.Axis(labelLimit=AXIS_EXTENT - 10, labelOverlap=False, minExtent=AXIS_EXTENT,
+                              maxExtent=AXIS_EXTENT)),
         color=alt.Color("delta:Q", scale=alt.Scale(domain=[-largest, 0, largest], range=IMPORTANCE_RANGE, clamp=True),
                         legend=alt.Legend(orient="bottom", title="ΔP(positive) without the word", format="+.2f")),
         tooltip=["variant", "word", alt.Tooltip("position:Q", title="word number"),
