@@ -41,3 +41,15 @@ def test_a_negated_text_points_to_the_negation_probes_with_a_link_that_carries_i
     assert query == {"tab": ["What they can do"], "text": [text]}
     at = classify(at, "A wonderful film.")
     assert not [c for c in texts(at.caption) if "negation probes" in c]
+
+
+def test_only_a_negated_good_or_bad_points_to_the_probes(monkeypatch):
+    import views.classify as classify_view
+
+    shown = []
+    monkeypatch.setattr(classify_view.st, "caption", shown.append)
+    for text, pointed in [("It wasn't good at all.", True), ("I could not blame him, a great film.", False),
+                          ("Never bad, always fun.", True), ("Good, not great.", False)]:
+        shown.clear()
+        classify_view.negation_pointer(text, {"a": 0.3, "b": 0.8})
+        assert bool(shown) == pointed, text

@@ -209,14 +209,18 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     sentiment_as_it_reads(source, readable_ids, text)
 
 
-#: Words that negate what follows: a text with one is pointed to the negation probes.
-NEGATIONS = {"not", "no", "never", "isn't", "wasn't", "don't", "didn't", "doesn't", "aren't", "weren't"}
+#: Words that negate what follows, and the probes' words they negate (``zoo.probes``' negation
+#: tests): a text with one of the first just before one of the second is pointed to those probes.
+NEGATIONS = {"not", "never", "isn't", "wasn't", "aren't", "weren't"}
+NEGATED = {"good", "bad"}
 
 
 def negation_pointer(text: str, answers: dict[str, float]) -> None:
-    """For a text that negates, a link to the probes that measure how each variant reads *not*:
-    the same text, on the *What they can do* tab (the link carries it)."""
-    negations = [word for word in tokenize(text) if word in NEGATIONS]
+    """For a text that negates *good* or *bad*, a link to the probes that measure how each variant
+    reads *not*: the same text, on the *What they can do* tab (the link carries it)."""
+    words = tokenize(text)
+    negations = [f"{word} {' '.join(words[i + 1:i + 3])}" for i, word in enumerate(words)
+                 if word in NEGATIONS and NEGATED & set(words[i + 1:i + 3])]
     if not negations or not answers:
         return
     link = "?" + urlencode({"tab": "What they can do", TEXT_PARAM: linked_text(text)})
