@@ -7,6 +7,7 @@ own, the browser's driver in another (``in_own_process``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,6 +23,8 @@ pytestmark = [
 ]
 TABS = ("Classify", "Compare training", "Zoo", "Architecture", "What they can do")
 TEXT = "Not bad at all, the ending was wonderful."
+#: The verdict's headline, "n of N variants say positive".
+SAY_POSITIVE = re.compile(r"\d+ of \d+ variants say positive")
 _IDLE = """() => !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')"""
 
@@ -51,7 +54,7 @@ def link_round_trip(app_url: str) -> None:
             expect(review).to_be_visible(timeout=90_000)
             review.fill(TEXT)
             page.get_by_role("button", name="Classify").click()
-            expect(page.get_by_text("variants say positive")).to_be_visible(timeout=90_000)
+            expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
             # Stop following the first variant: its chip's close button.
             page.locator(".st-key-variants [data-tag-index='0'] button[aria-label^='Remove']").click()
             settled(page)
@@ -70,7 +73,7 @@ def link_round_trip(app_url: str) -> None:
             fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             fresh.goto(classify_link)
             expect(fresh.get_by_label("Your review")).to_have_value(TEXT, timeout=90_000)
-            expect(fresh.get_by_text("variants say positive")).to_be_visible(timeout=90_000)
+            expect(fresh.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
             settled(fresh)
             assert chips(fresh, "variants") == followed and len(followed) == 2, (followed, classify_link)
 
@@ -126,12 +129,12 @@ def verdict_position(app_url: str) -> tuple[float, int]:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(app_url)
-            expect(page.get_by_text("variants say positive")).to_be_visible(timeout=120_000)
+            expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=120_000)
             settled(page)
             chart = page.locator("[data-testid='stVegaLiteChart']").first
             chart.locator("svg, canvas").first.wait_for(timeout=30_000)
             box = chart.bounding_box()
-            headline = page.get_by_text("variants say positive").inner_text()  # "n of N variants say positive"
+            headline = page.get_by_role("heading", name=SAY_POSITIVE).inner_text()  # "n of N variants say positive"
             return box["y"] + box["height"], int(headline.split(" of ")[1].split()[0])
         finally:
             browser.close()
