@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 import pytest
 
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS, REPO, AppServer
+from scripts.harness import CHROMIUM, REPO, AppServer
 from tests.conftest import TINY_VARIANTS, in_own_process
 from tests.test_browser import app_url  # noqa: F401  (the fixture)
+from tests.test_browser_app import chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,46 +44,42 @@ def test_a_link_made_on_one_page_reproduces_it_in_a_fresh_browser(app_url):
 
 
 def link_round_trip(app_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(app_url)
-            review = page.get_by_label("Your review")
-            expect(review).to_be_visible(timeout=90_000)
-            review.fill(TEXT)
-            page.get_by_role("button", name="Classify").click()
-            expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
-            # Stop following the first variant: its chip's close button.
-            page.locator(".st-key-variants [data-tag-index='0'] button[aria-label^='Remove']").click()
-            settled(page)
-            followed = chips(page, "variants")
-            classify_link = page.url
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        review = page.get_by_label("Your review")
+        expect(review).to_be_visible(timeout=90_000)
+        review.fill(TEXT)
+        page.get_by_role("button", name="Classify").click()
+        expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
+        # Stop following the first variant: its chip's close button.
+        page.locator(".st-key-variants [data-tag-index='0'] button[aria-label^='Remove']").click()
+        settled(page)
+        followed = chips(page, "variants")
+        classify_link = page.url
 
-            page.get_by_role("tab", name="What they can do").click()
-            expect(page.get_by_text("Which words matter")).to_be_visible(timeout=90_000)
-            choice = page.locator(".st-key-states_variant input")
-            choice.click()
-            choice.fill(TINY_VARIANTS[1])
-            choice.press("Enter")
-            settled(page)
-            capabilities_link = page.url
+        page.get_by_role("tab", name="What they can do").click()
+        expect(page.get_by_text("Which words matter")).to_be_visible(timeout=90_000)
+        choice = page.locator(".st-key-states_variant input")
+        choice.click()
+        choice.fill(TINY_VARIANTS[1])
+        choice.press("Enter")
+        settled(page)
+        capabilities_link = page.url
 
-            fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            fresh.goto(classify_link)
-            expect(fresh.get_by_label("Your review")).to_have_value(TEXT, timeout=90_000)
-            expect(fresh.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
-            settled(fresh)
-            assert chips(fresh, "variants") == followed and len(followed) == 2, (followed, classify_link)
+        fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        fresh.goto(classify_link)
+        expect(fresh.get_by_label("Your review")).to_have_value(TEXT, timeout=90_000)
+        expect(fresh.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
+        settled(fresh)
+        assert chips(fresh, "variants") == followed and len(followed) == 2, (followed, classify_link)
 
-            fresh.goto(capabilities_link)
-            expect(fresh.get_by_text("Which words matter")).to_be_visible(timeout=90_000)
-            expect(fresh.get_by_text(TEXT, exact=True)).to_be_visible()  # the link's text is the one explained
-            expect(fresh.locator(".st-key-states_variant input")).to_have_value(TINY_VARIANTS[1], timeout=30_000)
-        finally:
-            browser.close()
+        fresh.goto(capabilities_link)
+        expect(fresh.get_by_text("Which words matter")).to_be_visible(timeout=90_000)
+        expect(fresh.get_by_text(TEXT, exact=True)).to_be_visible()  # the link's text is the one explained
+        expect(fresh.locator(".st-key-states_variant input")).to_have_value(TINY_VARIANTS[1], timeout=30_000)
 
 
 def test_no_tab_scrolls_sideways_on_a_phone(app_url):
@@ -92,23 +89,17 @@ def test_no_tab_scrolls_sideways_on_a_phone(app_url):
 
 def scroll_widths(app_url: str, width: int) -> dict[str, int]:
     """The document's scroll width on each tab, opened from its link with a text to explain."""
-    from playwright.sync_api import sync_playwright
-
     found = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            for tab in TABS:
-                page.goto(f"{app_url}/?tab={quote(tab)}&text={quote(TEXT)}")
-                page.get_by_test_id("stMain").get_by_role("heading", name=tab.replace("Classify", "Classify a review"),
-                                                          exact=False).first.wait_for(timeout=90_000)
-                settled(page)
-                page.wait_for_timeout(1500)  # charts laid out at their width
-                found[tab] = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth,"
-                                           " document.querySelector('[data-testid=\"stMain\"]').scrollWidth)")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        for tab in TABS:
+            page.goto(f"{app_url}/?tab={quote(tab)}&text={quote(TEXT)}")
+            page.get_by_test_id("stMain").get_by_role("heading", name=tab.replace("Classify", "Classify a review"),
+                                                      exact=False).first.wait_for(timeout=90_000)
+            settled(page)
+            page.wait_for_timeout(1500)  # charts laid out at their width
+            found[tab] = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth,"
+                                       " document.querySelector('[data-testid=\"stMain\"]').scrollWidth)")
     return found
 
 
@@ -122,19 +113,15 @@ def test_the_verdict_of_every_bundled_variant_is_on_the_first_desktop_screen():
 def verdict_position(app_url: str) -> tuple[float, int]:
     """Where the verdict chart (one bar per variant that answered) ends on a 1400 x 1000 screen, and
     how many variants answered."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(app_url)
-            expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=120_000)
-            settled(page)
-            chart = page.locator("[data-testid='stVegaLiteChart']").first
-            chart.locator("svg, canvas").first.wait_for(timeout=30_000)
-            box = chart.bounding_box()
-            headline = page.get_by_role("heading", name=SAY_POSITIVE).inner_text()  # "n of N variants say positive"
-            return box["y"] + box["height"], int(headline.split(" of ")[1].split()[0])
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=120_000)
+        settled(page)
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        chart.locator("svg, canvas").first.wait_for(timeout=30_000)
+        box = chart.bounding_box()
+        headline = page.get_by_role("heading", name=SAY_POSITIVE).inner_text()  # "n of N variants say positive"
+        return box["y"] + box["height"], int(headline.split(" of ")[1].split()[0])
