@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -165,6 +166,10 @@ class TrainingJob:
     cancelled: bool = False
     stop_asked: float | None = None
 
+    def __post_init__(self) -> None:
+        # The folder goes when the job does: its session ended, or let go of the variant.
+        weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+
     def start(self) -> None:
         """Start ``python -m training.own`` (one TensorFlow thread: the other core answers Classify)."""
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
@@ -202,7 +207,10 @@ class TrainingJob:
         """Ask the command to stop at the next batch and keep the best epoch so far."""
         if self.stop_asked is None:
             self.stop_asked = time.monotonic()
-            (self.folder / STOP_FILE).touch()
+            try:
+                (self.folder / STOP_FILE).touch()
+            except OSError:  # the job was removed meanwhile: nothing to stop
+                pass
 
     def cancel(self) -> None:
         """End the job and keep nothing (its visitor left)."""
@@ -249,7 +257,7 @@ class TrainingLine:
         with self._lock:
             for job in list(self.jobs):
                 if now - job.seen > self.abandoned_after:
-                    job.cancel()
+                    job.remove()
                 elif job.started and now - job.started > job.seconds:
                     job.stop()
                 if job.stop_asked and now - job.stop_asked > STOP_GRACE:
