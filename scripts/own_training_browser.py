@@ -26,6 +26,8 @@ from harness import CHROMIUM, CHROMIUM_ARGS, REPO, AppServer, script_parser  # n
 #: Key presses from the seed's recipe to the default run: maxlen 500 -> 200 (step 25), epochs 10 -> 3,
 #: reviews 25,000 -> 10,000; the sliders in the page's order (depth, units, maxlen, epochs, reviews).
 PRESSES = {2: 12, 3: 7, 4: 1}
+#: Streamlit scrolls inside its main block: the screenshots of the result show its end.
+SCROLL_DOWN = "document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 1e6)"
 
 
 async def run(url: str, out: Path, width: int, timeout_ms: float) -> dict:
@@ -36,7 +38,7 @@ async def run(url: str, out: Path, width: int, timeout_ms: float) -> dict:
         try:
             page = await (await browser.new_context(viewport={"width": width, "height": 1400})).new_page()
             await page.goto(f"{url}/?tab={quote('Train your own')}", timeout=timeout_ms)
-            await page.get_by_role("button", name="Train").wait_for(timeout=timeout_ms)
+            await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=timeout_ms)
             sliders = page.get_by_role("slider")
             for index, presses in PRESSES.items():
                 await sliders.nth(index).focus()
@@ -45,7 +47,7 @@ async def run(url: str, out: Path, width: int, timeout_ms: float) -> dict:
             await page.wait_for_timeout(500)
             await page.screenshot(path=out / f"own-form-{width}.png", full_page=True)
             clicked = time.perf_counter()
-            await page.get_by_role("button", name="Train").click()
+            await page.get_by_role("button", name="Train", exact=True).click()
             await page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=timeout_ms)
             first = time.perf_counter() - clicked
             await page.wait_for_timeout(1500)
@@ -53,9 +55,11 @@ async def run(url: str, out: Path, width: int, timeout_ms: float) -> dict:
             await page.get_by_text("Test accuracy").wait_for(timeout=timeout_ms)
             total = time.perf_counter() - clicked
             await page.wait_for_timeout(2000)
+            await page.evaluate(SCROLL_DOWN)
             await page.screenshot(path=out / f"own-result-{width}.png", full_page=True)
             await page.get_by_role("tab", name="Classify").click()
             await page.get_by_text("Your own variants").wait_for(timeout=timeout_ms)
+            await page.evaluate(SCROLL_DOWN)
             await page.wait_for_timeout(1500)
             await page.screenshot(path=out / f"own-classify-{width}.png", full_page=True)
             return {"first_epoch_s": first, "total_s": total}

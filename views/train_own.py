@@ -93,10 +93,15 @@ def settings_form(caps: Caps) -> None:
                                          "are held out for validation.")
         pressed = st.form_submit_button("Train", type="primary")
     st.caption(f"The seed tutorial's recipe is the default. On this server: at most {epochs_cap} epochs, "
-               f"{caps.reviews:,} reviews and {caps.seconds // 60} min {caps.seconds % 60} s per run "
+               f"{caps.reviews:,} reviews and {duration(caps.seconds)} per run "
                "(then it stops and keeps its best epoch); one training at a time, the others wait in line.")
     if pressed:
         start(OwnSettings(cell, layers, units, maxlen, epochs, count), caps)
+
+
+def duration(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    return " ".join(part for part in (f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "") if part)
 
 
 def start(settings: OwnSettings, caps: Caps) -> None:
