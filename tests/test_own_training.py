@@ -192,3 +192,13 @@ def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_z
     expected = float(variant.zoo.classify([at.session_state.submitted], [variant.variant_id])[variant.variant_id][0])
     assert ours.value["Your variant"].tolist() == [QUICK.name]
     assert float(ours.value["P(positive)"].iloc[0]) == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_line_takes_a_bounded_number_of_jobs():
+    from zoo.own import LINE_LENGTH
+
+    line = TrainingLine()
+    line.jobs = [TrainingJob(QUICK, seconds=1) for _ in range(LINE_LENGTH)]
+    assert not line.full()
+    line.jobs.append(TrainingJob(QUICK, seconds=1))
+    assert line.full()

@@ -110,6 +110,9 @@ def start(settings: OwnSettings, caps: Caps) -> None:
     if problems:
         st.error("These settings cannot be trained here: " + "; ".join(problems) + ".")
         return
+    if LINE.full():
+        st.warning("Many visitors are training right now and the line is full: please try again in a few minutes.")
+        return
     job = TrainingJob(settings, seconds=caps.seconds)
     st.session_state[JOB_KEY] = job
     LINE.join(job)

@@ -50,6 +50,8 @@ ZOO_FOLDER = "zoo"
 LOG_FILE = "training.log"
 #: A job whose page has not asked about it for this long is cancelled: its visitor left.
 ABANDONED_AFTER = 30.0
+#: At most this many jobs wait in the line (beyond, a visitor is asked to come back later).
+LINE_LENGTH = 8
 #: How long a stopped job may take to write its best epoch before it is killed.
 STOP_GRACE = 60.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,6 +247,11 @@ class TrainingLine:
                 self._monitor = threading.Thread(target=self._watch, name="own-training-line", daemon=True)
                 self._monitor.start()
         self.advance()
+
+    def full(self) -> bool:
+        """The line holds ``LINE_LENGTH`` jobs besides the running one: no more may join."""
+        with self._lock:
+            return len(self.jobs) > LINE_LENGTH
 
     def position(self, job: TrainingJob) -> int:
         """0 while the job runs, else how many jobs are before it (1: it is next)."""
