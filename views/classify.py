@@ -22,6 +22,7 @@ from zoo.text import tokenize
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
 from .loading import Warming, classify_with_every_variant, reading_frame, wait_for_models
 from .messages import shown, variant_problem
+from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
@@ -204,6 +205,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
                    "text holds. Where a recurrent variant answers otherwise, reading in order made the difference.")
     negation_pointer(text, answers)
     download_answers(rows, text, z)
+    own_answers(text)
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)
