@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from zoo.quiet import quiet_tensorflow_logs
+
+quiet_tensorflow_logs()
 # The app under test is public, as on a fresh clone, unless a test asks for operator mode.
 os.environ.pop("ZOO_ADMIN", None)
 # Training's corpus cache goes into a temporary folder, not the user's cache (subprocesses inherit it).
@@ -78,6 +80,35 @@ def tiny_zoo_copy(tiny_zoo_path, tmp_path) -> Path:
     import shutil
 
     return Path(shutil.copytree(tiny_zoo_path, tmp_path / "zoo"))
+
+
+@pytest.fixture
+def hf_cache(monkeypatch, tmp_path) -> Path:
+    """An empty Hugging Face cache of this test's own, no token, online mode."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "no-stored-tokens"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return cache
+
+
+@pytest.fixture
+def fake_hub(monkeypatch, hf_cache):
+    """A running ``FakeHub`` that the library talks to instead of huggingface.co."""
+    from huggingface_hub import constants
+
+    from scripts.fake_hub import FakeHub
+
+    server = FakeHub()
+    monkeypatch.setattr(constants, "ENDPOINT", server.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", server.url + "/{repo_id}/resolve/{revision}/{filename}")
+    yield server
+    server.close()
 
 
 def in_own_process(function, *args):

@@ -153,7 +153,7 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     }
     assert 10 < meta["data"]["median_train_words"] < 70  # the made-up reviews have 8 to 60 words, and one more
     import training.fit as train
-    from zoo.benchmark import cpu_model
+    from zoo.machine import this_machine
     from zoo.text import TEXT_PIPELINE_VERSION
 
     # Which text pipeline and training pipeline made it, and on what machine its seconds were measured.
@@ -161,7 +161,7 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     from training.reproduce import code_revision, determinism
 
     assert meta["training"] == {"pipeline": train.PIPELINE, "code": code_revision(), **determinism(),
-                                "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+                                "machine": this_machine()}
     assert meta["data"]["fingerprint"] == load_imdb(tiny_corpus).fingerprint
     assert meta["seed"] == ROUND_TRIP_SEED
     assert meta["versions"]["keras"] == keras.__version__

@@ -306,7 +306,7 @@ def test_the_zoo_card_says_on_what_machine_and_pipeline_each_artifact_records_it
     import os
 
     from training.fit import PIPELINE
-    from zoo.benchmark import cpu_model
+    from zoo.machine import cpu_model
     from zoo.report import render_zoo_card, training_caption
     from zoo.store import open_zoo
 

@@ -15,10 +15,11 @@ from huggingface_hub import SpaceCard
 from streamlit.testing.v1 import AppTest
 
 import zoo
+from scripts.fake_hub import publish
 from scripts.harness import CHROMIUM
 from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
+from tests.support.hub import FakeHfApi
 from training import deploy
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
 from zoo.probes import write_probes

@@ -1,5 +1,5 @@
 """The model card's Keras-only recipe, run as a Hub user runs it: the exact lines of the card,
-in a fresh Python without the ``zoo`` package, against the test Hub (``tests.test_hub.FakeHub``).
+in a fresh Python without the ``zoo`` package, against the test Hub (``scripts.fake_hub.FakeHub``).
 
 Its answers must be ``python -m zoo classify``'s for the same texts and the same published zoo.
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from tests.conftest import REPO
-from tests.test_hub import OWNER_REPO, fake_hub, hf_cache, publish  # noqa: F401 (fixtures)
+from scripts.fake_hub import OWNER_REPO, publish
 from zoo.artifact import CARD_FILE
 from zoo.card import RECIPE_TEXTS
 from zoo.examples import EXAMPLES

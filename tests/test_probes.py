@@ -10,7 +10,6 @@ import pytest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_hub import fake_hub, hf_cache  # noqa: F401  (fixtures)
 from zoo import probes
 from zoo.artifact import write_json
 from zoo.probes import (
@@ -234,7 +233,7 @@ def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
 
 
 def test_a_hub_zoo_brings_its_probes_along_with_its_manifest(tiny_results, tiny_zoo_copy, fake_hub, hf_cache):
-    from tests.test_hub import OWNER_REPO, publish
+    from scripts.fake_hub import OWNER_REPO, publish
 
     write_probes(tiny_zoo_copy, tiny_results)
     publish(fake_hub, tiny_zoo_copy)

@@ -134,7 +134,7 @@ def _phases(whole: float, cpu: float | None, prepare: float, seconds: list[float
 def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int, threads: int, warm_cache: Path | None,
                     limit: int | None) -> dict:
     """One round: the seed's code, then the pipeline, each a whole run in a fresh process."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory(prefix="training-benchmark-") as scratch:
         scratch = Path(scratch)
         common = ["--epochs", str(epochs), "--seed", str(seed), "--threads", str(threads)]
@@ -216,7 +216,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.seed_code_run:
-        from training.train import use_threads
+        from training.reproduce import use_threads
 
         use_threads(args.threads)
         print(json.dumps(seed_code_run(args.seed_code_run, data=args.data, epochs=args.epochs, seed=args.seed,

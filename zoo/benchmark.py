@@ -28,6 +28,7 @@ import numpy as np
 from .artifact import ArtifactError
 from .evaluation import metrics
 from .imdb import Reviews
+from .machine import this_machine
 from .store import Zoo
 from .text import tokenize
 
@@ -127,8 +128,7 @@ def machine_record() -> dict:
 
     return {
         "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
+            **this_machine(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
             if hasattr(os, "sysconf") else None,
             "platform": platform.platform(),
@@ -139,18 +139,6 @@ def machine_record() -> dict:
         "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                     "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
     }
-
-
-def cpu_model() -> str:
-    """The processor's name (``/proc/cpuinfo`` on Linux, else what ``platform`` knows)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def print_summary(report: dict, file=sys.stdout) -> None:

@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .artifact import ArtifactError
+from .errors import ZooError, missing_variants
+from .hub import HUB_SCHEME
 from .inference import label
 from .notices import mostly_binary, refusal, short_text_notice, short_text_score
-from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
+from .quiet import quiet_tensorflow_logs
+from .store import Zoo, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -129,9 +132,9 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
     if not texts:
         print("error: give texts to classify, or --input FILE", file=sys.stderr)
         return EXIT_USAGE
-    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    unknown = missing_variants(zoo.source, zoo.ids, args.variant or [])
     if unknown:
-        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        print(f"error: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     answers, broken = classify_lines(zoo, texts, args.variant)
     if args.json:
@@ -304,9 +307,9 @@ def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
         print("error: --write needs a zoo folder on this machine, not a Hub zoo (its files are the Hub's cache)",
               file=sys.stderr)
         return EXIT_USAGE
-    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    unknown = missing_variants(zoo.source, zoo.ids, args.variant or [])
     if unknown:
-        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        print(f"error: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     ids = args.variant or zoo.ids
     done = []
@@ -421,6 +424,7 @@ COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow_logs()
     args = build_parser().parse_args(argv)
     # From the Hub, fetch only the variants asked for; a local folder keeps its own checks.
     variants = getattr(args, "variant", None) if str(args.zoo).startswith(HUB_SCHEME) else None
