@@ -111,6 +111,41 @@ def fake_hub(monkeypatch, hf_cache):
     server.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches():
+    """Streamlit's ``st.cache_data`` and ``st.cache_resource`` are process-wide: cleared before
+    and after each test, so what one ``AppTest`` loaded (a zoo, a warm-up) is never what the
+    next one sees."""
+    caches = _streamlit_caches()
+    for cache in caches:
+        cache.clear()
+    yield
+    for cache in caches or _streamlit_caches():
+        cache.clear()
+
+
+def _streamlit_caches() -> list:
+    import sys
+
+    if "streamlit" not in sys.modules:  # nothing cached before Streamlit's import
+        return []
+    import streamlit as st
+
+    return [st.cache_data, st.cache_resource]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_frozen_garbage():
+    """The app's warm-up ends with ``gc.freeze()``, right for a server's life, wrong for a test
+    process (what one test leaves would never be collected): in the tests it does nothing."""
+    import gc
+
+    freeze = gc.freeze
+    gc.freeze = lambda: None
+    yield
+    gc.freeze = freeze
+
+
 def in_own_process(function, *args):
     """Run ``function(*args)`` in a fresh Python process and return its result; an exception it
     raises (a failed ``expect``, say) is raised here with its message.

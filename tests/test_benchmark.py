@@ -231,7 +231,7 @@ def test_zoo_benchmark_prints_the_serving_numbers(tiny_zoo_path, tiny_corpus):
     assert result.returncode == EXIT_OK, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("classify_one_p50_ms", "classify_one_p95_ms", "evaluate_25k_s", "load_all_s", "rss_mb", "first_classify_s",
-                "keras_classify_one_p50_ms", "keras_speedup"):
+                "keras_classify_one_p50_ms", "keras_slowdown"):
         assert isinstance(report[key], float) and report[key] > 0, key
     assert report["classify_one_p50_ms"] <= report["classify_one_p95_ms"]
     assert report["variants"] == len(TINY_VARIANTS) and report["classify_one_reviews"] == 5

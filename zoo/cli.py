@@ -7,7 +7,7 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .artifact import ArtifactError
@@ -371,6 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
                              default=default_source())
         return command
 
+    _add_serving_commands(add)
+    _add_checking_commands(add)
+    return parser
+
+
+def _add_serving_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """``list``, ``classify``, ``evaluate`` and ``benchmark``: what the variants answer, and how fast."""
     listing = add("list", "List the variants of a zoo with their metrics.")
     listing.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
 
@@ -392,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--limit", type=int, help="evaluate only this many test reviews, a seeded sample (quick runs)")
     benchmark.add_argument("--json", action="store_true", help="print the numbers as one JSON object on the last line")
 
+
+def _add_checking_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """``report``, ``verify`` and ``probe``: the zoo's table, its soundness, and what its variants can do."""
     report = add("report", "Print the zoo's comparison table (Markdown), or write it and the lessons into a README.")
     report.add_argument("--update", metavar="README", help=f"instead of printing, replace the text between {REPORT_START!r} "
                         f"and {REPORT_END!r} in this file with the table and a line on when and where the variants "
@@ -416,7 +426,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "where the app reads it")
     probe.add_argument("--update", metavar="FILE", help=f"also replace the text between {PROBES_START!r} and "
                        f"{PROBES_END!r} in this file with the probe tables")
-    return parser
 
 
 COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "benchmark": cmd_benchmark,

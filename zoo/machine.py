@@ -18,6 +18,11 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (None where the OS has none, as Windows)."""
+    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def this_machine() -> dict:
     """``{"cpu": <model name>, "cores": <int>}``: what an artifact records it trained on."""
     return {"cpu": cpu_model(), "cores": os.cpu_count()}
