@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 POSITIVE = "great wonderful loved brilliant superb moving delightful best enjoyed masterpiece".split()
 NEGATIVE = "awful boring terrible worst waste dull poor hated mess disappointing".split()
 FILLER = "the film movie plot actors story was and a it this with of scenes director".split()
+#: Where the browser tests put a copy of their screenshots, for people reviewing the app by eye.
+REVIEW_SCREENS = Path("/tmp/screens")
 TINY_VARIANTS = ("simplernn-1x32-len100", "simplernn-2x32-len100", "simplernn-1x32-len300-tuned")
 
 
@@ -50,6 +52,17 @@ def write_corpus(path: Path, per_label: int = 60, seed: int = 0) -> Path:
                     info.size = len(data)
                     archive.addfile(info, io.BytesIO(data))
     return path
+
+
+#: Fixtures that train real models (seconds to minutes): a test that uses one is ``slow``.
+TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "round_trip", "twice", "two_epochs"})
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``slow`` every test that needs a trained model, through any fixture it uses."""
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +157,15 @@ def no_frozen_garbage():
     gc.freeze = lambda: None
     yield
     gc.freeze = freeze
+
+
+@pytest.fixture
+def app_url(tiny_zoo_path):
+    """``streamlit run`` on a free localhost port, serving the tiny zoo; stopped after the test."""
+    from scripts.harness import AppServer
+
+    with AppServer(str(tiny_zoo_path)) as server:
+        yield server.url
 
 
 def in_own_process(function, *args):

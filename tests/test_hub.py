@@ -295,6 +295,19 @@ def test_only_the_manifest_and_the_variants_asked_for_are_fetched(tiny_zoo_path,
     assert not (zoo.path / TINY_VARIANTS[0]).exists()
 
 
+def test_opening_a_hub_zoo_checks_each_file_against_its_checksum_once(tiny_zoo_path, fake_hub, hf_cache, monkeypatch):
+    from zoo import artifact
+
+    publish(fake_hub, tiny_zoo_path)
+    hashed = []
+    sha256 = artifact.sha256
+    monkeypatch.setattr(artifact, "sha256", lambda path: hashed.append(path.name) or sha256(path))
+
+    zoo = open_zoo(f"hf://{OWNER_REPO}")
+    assert [entry.error for entry in zoo.entries()] == [None] * len(TINY_VARIANTS)
+    assert sorted(hashed) == sorted(artifact.CHECKED_FILES * len(TINY_VARIANTS))
+
+
 def test_a_second_start_uses_the_cache_without_downloading_again(tiny_zoo_path, fake_hub, hf_cache):
     commit = publish(fake_hub, tiny_zoo_path)
     open_zoo(f"hf://{OWNER_REPO}")

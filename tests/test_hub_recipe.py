@@ -12,8 +12,10 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import REPO
+import pytest
+
 from scripts.fake_hub import OWNER_REPO, publish
+from tests.conftest import REPO
 from zoo.artifact import CARD_FILE
 from zoo.card import RECIPE_TEXTS
 from zoo.examples import EXAMPLES
@@ -64,7 +66,8 @@ print(json.dumps({"answers": answers, "zoo_imported": "zoo" in sys.modules}))
 """
 
 
-def test_the_cards_keras_only_recipe_answers_as_zoo_classify_does(fake_hub, hf_cache, tmp_path):  # noqa: F811
+@pytest.mark.slow
+def test_the_cards_keras_only_recipe_answers_as_zoo_classify_does(fake_hub, hf_cache, tmp_path):
     assert len(TEXTS) == 20 and all("\n" not in text for text in TEXTS)
     commit = publish(fake_hub, BUNDLED_ZOO)
     files = fake_hub.repos[OWNER_REPO]["commits"][commit]

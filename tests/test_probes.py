@@ -192,7 +192,7 @@ def test_the_probe_pages_tables_are_generated_from_the_bundled_probes():
 # --- the command ---------------------------------------------------------------------------------
 
 def test_probe_command_prints_json_writes_probes_json_and_updates_a_readme(tiny_zoo_copy, tmp_path):
-    from tests.test_cli import run
+    from tests.support.cli import run
 
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- probes:start -->\nold\n<!-- probes:end -->\nafter\n", encoding="utf-8")
@@ -221,7 +221,7 @@ def test_probe_refuses_bad_arguments_in_one_line(tiny_zoo_copy, capsys, args, me
 
 
 def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
-    from tests.test_cli import run
+    from tests.support.cli import run
 
     (tiny_zoo_copy / TINY_VARIANTS[1] / "model.keras").write_bytes(b"damaged")
     result = run("probe", "--zoo", str(tiny_zoo_copy), "--json")

@@ -117,11 +117,13 @@ def parse_source(source: str) -> HubSource:
 @dataclass(frozen=True)
 class FetchedZoo:
     """A Hub zoo in the Hugging Face cache: its snapshot folder, where it came from (repo,
-    revision asked for, commit), and why some variants cannot be used (``Zoo.problems``)."""
+    revision asked for, commit), why some variants cannot be used (``Zoo.problems``), and
+    the variants whose files passed their checksums (``Zoo.verified``)."""
 
     path: Path
     origin: dict
     problems: dict[str, str]
+    verified: frozenset[str]
 
 
 def fetch_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> FetchedZoo:
@@ -154,8 +156,9 @@ def fetch_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Fetc
     wanted = list(variants) if variants else listed
     if wanted:
         _fetch_variants(hub, commit, wanted)
+    problems = _problems(hub, snapshot, wanted)
     return FetchedZoo(snapshot, {"kind": "hub", "repo": hub.repo_id, "revision": hub.revision, "commit": commit},
-                      _problems(hub, snapshot, wanted))
+                      problems, frozenset(wanted) - set(problems))
 
 
 def _manifest(hub: HubSource, snapshot: Path) -> list[str]:

@@ -14,7 +14,7 @@ from .artifact import Artifact, ArtifactError, read_manifest
 # The errors are importable from here too, where callers open zoos.
 from .errors import HubUnreachableError, VariantNotFoundError, ZooError, check_variants, missing_variants  # noqa: F401
 from .hub import HUB_SCHEME, fetch_hub_zoo
-from .inference import BATCH_SIZES, probabilities, reading_model, warm_up
+from .inference import BATCH_SIZES, make_forward_pass, probabilities, reading_model
 from .text import Vocabulary, pad, tokenize
 
 BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
@@ -44,7 +44,9 @@ class Zoo:
     Models are loaded on first use and kept; one ``Zoo`` can serve many threads.
     ``variants`` narrows the zoo to some of the variants its manifest lists (None: all);
     ``problems`` marks variants already found unusable when the zoo was opened (for
-    example a damaged download), with the reason, so they show as broken entries.
+    example a damaged download), with the reason, so they show as broken entries;
+    ``verified`` names variants whose checksums were checked as the zoo was opened (a Hub
+    download), so listing them does not read their files again.
     """
 
     path: Path
@@ -52,6 +54,7 @@ class Zoo:
     origin: dict = field(default_factory=dict)
     variants: tuple[str, ...] | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    verified: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -79,7 +82,8 @@ class Zoo:
                     continue
                 try:
                     # A few milliseconds per variant, so a damaged file shows as broken right away.
-                    artifact.verify()
+                    if variant_id not in self.verified:
+                        artifact.verify()
                     entries.append(Entry(variant_id, artifact=artifact))
                 except ArtifactError as error:
                     entries.append(Entry(variant_id, artifact=artifact, error=str(error)))
@@ -180,7 +184,7 @@ class Zoo:
             except ArtifactError:
                 continue
             if variant_id not in self._compiled:
-                warm_up(reader, maxlen, compiled=False)
+                make_forward_pass(reader, maxlen, compiled=False)
             if ready is not None:
                 ready(variant_id)
 
@@ -203,7 +207,7 @@ class Zoo:
 
             def compile_one(job) -> None:
                 variant_id, reader, maxlen = job
-                warm_up(reader, maxlen)
+                make_forward_pass(reader, maxlen)
                 self._compiled.add(variant_id)
 
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
@@ -230,8 +234,8 @@ def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str]
     source = str(source) if source else default_source()
     if source.startswith(HUB_SCHEME):
         fetched = fetch_hub_zoo(source, variants=variants)
-        return Zoo(fetched.path, source=source, origin=fetched.origin,
-                   variants=tuple(variants) if variants else None, problems=fetched.problems)
+        return Zoo(fetched.path, source=source, origin=fetched.origin, variants=tuple(variants) if variants else None,
+                   problems=fetched.problems, verified=fetched.verified)
     path = Path(source).expanduser()
     if not path.is_dir() and path == BUNDLED_ZOO:
         raise ZooError(f"no bundled zoo at {path}: it ships with the repository, not with the installed "
