@@ -128,13 +128,21 @@ def fake_hub(monkeypatch, hf_cache):
 def fresh_streamlit_caches():
     """Streamlit's ``st.cache_data`` and ``st.cache_resource`` are process-wide: cleared before
     and after each test, so what one ``AppTest`` loaded (a zoo, a warm-up) is never what the
-    next one sees."""
+    next one sees.
+
+    An ``AppTest`` also leaves the app's script as ``sys.modules["__main__"]``; it is put back,
+    or every process a later test spawns would run the app's script again as it starts.
+    """
+    import sys
+
+    main = sys.modules["__main__"]
     caches = _streamlit_caches()
     for cache in caches:
         cache.clear()
     yield
     for cache in caches or _streamlit_caches():
         cache.clear()
+    sys.modules["__main__"] = main
 
 
 def _streamlit_caches() -> list:
