@@ -410,11 +410,12 @@ def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkey
     browser sends it: every widget as drawn on the first page, the box holding the typed text."""
     at = open_app(monkeypatch, tiny_zoo_path)
     text = "A dull, boring film that I hated."
-    drawn = at.button_group[0].value  # the example pill as the first page drew it
+    stale = at._tree.get_widget_states()  # AppTest's own: what a browser sends with a rerun
+    for widget in stale.widgets:
+        if widget.id == review_box(at).id:
+            widget.string_value = text
     classify(at, text)
-    at.button_group[0].set_value(drawn)  # the stale rerun: every widget as first drawn, but the typed box
-    review_box(at).set_value(text)
-    at.run()
+    at._run(stale)
     assert not at.exception, at.exception
     assert review_box(at).value == text
     expected = zoo.open_zoo(tiny_zoo_path).classify([text])
