@@ -4,8 +4,8 @@
 
 A thin view over the ``zoo`` library: the cached loading is in ``views.loading``, each tab in
 its own module of ``views``. This file lays the page out in the order a visitor sees it: the
-zoo chooser in the sidebar, then five tabs (Classify, Compare training, Zoo, Architecture,
-What they can do).
+zoo chooser in the sidebar, then six tabs (Classify, Compare training, Zoo, Architecture,
+What they can do, Train your own).
 
 The page can be shared as a link: the review (``?text=``), the variants followed as it reads
 (``?variants=``) and the open tab (``?tab=``) live in the URL. Only the open tab is drawn.
@@ -29,6 +29,7 @@ from views.capabilities import capabilities_section
 from views.classify import classify_section
 from views.loading import models_warming, open_zoo, variant_table
 from views.messages import shown, variant_problem
+from views.train_own import own_training_status, train_own_section
 from views.training import training_section
 from views.zoo_table import zoo_section
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
@@ -106,8 +107,9 @@ for row in table[table["error"].notna()].itertuples():  # news for every tab
 
 # Bound to the URL (``?tab=``): a link opens its tab. Switching tabs reruns the page, which
 # draws only the open tab.
-classify_tab, training_tab, zoo_tab, architecture_tab, capabilities_tab = st.tabs(
-    ["Classify", "Compare training", "Zoo", "Architecture", "What they can do"], key="tab", bind="query-params"
+classify_tab, training_tab, zoo_tab, architecture_tab, capabilities_tab, own_tab = st.tabs(
+    ["Classify", "Compare training", "Zoo", "Architecture", "What they can do", "Train your own"], key="tab",
+    bind="query-params",
 )
 
 with classify_tab:
@@ -129,6 +131,12 @@ with architecture_tab:
 with capabilities_tab:
     if capabilities_tab.open:
         capabilities_section(source, z, readable, warming)
+
+with own_tab:
+    if own_tab.open:
+        train_own_section(source, table, readable)
+with st.sidebar:
+    own_training_status()  # a visitor's training goes on while another tab is open
 
 # The first page is drawn: the models' compiled forward passes may now be made in the background.
 warming.answered()

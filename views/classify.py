@@ -20,6 +20,7 @@ from zoo.text import tokenize
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
 from .loading import Warming, classify_with_every_variant, reading_frame, wait_for_models
 from .messages import shown, variant_problem
+from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
@@ -212,6 +213,7 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
         st.caption(f"{', '.join(order_free)} read no word order: order-free references, which weigh which words your "
                    "text holds. Where a recurrent variant answers otherwise, reading in order made the difference.")
     download_answers(rows, text)
+    own_answers(text)
 
     what_the_model_sees(z, table, readable_ids, text)
     sentiment_as_it_reads(source, readable_ids, text)

@@ -1,0 +1,77 @@
+"""How fast the *Train your own* tab trains: the job the app starts, timed as the page sees it.
+
+    IMDB_DATA=../shared/data/aclImdb_v1.tar.gz python scripts/own_training_speed.py
+
+Runs the app's own job (``zoo.own.TrainingJob``: ``python -m training.own`` in a process of its
+own, one TensorFlow thread) for each setting below, one after the other, after one warm-up run
+that fills the corpus cache (a warm server has it: ``training.train``'s cache). For each it prints
+the seconds from pressing *Train* to the first epoch's point (the progress file's first ``epoch``
+line) and to the written variant, and the variant's test accuracy on its test sample. The page
+polls the job every second, so it shows each point up to one second later. Put the numbers in
+``docs/performance.md`` with the date and ``uptime``'s load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zoo.artifact import Artifact  # noqa: E402
+from zoo.own import OwnSettings, TrainingJob, TrainingLine, training_available  # noqa: E402
+
+RUNS = {
+    "default: SimpleRNN 1x32, maxlen 200, 10,000 reviews, 3 epochs": OwnSettings(maxlen=200, epochs=3, reviews=10_000),
+    "maxlen 500": OwnSettings(maxlen=500, epochs=3, reviews=10_000),
+    "4-layer stack (4x32, maxlen 200)": OwnSettings(layers=4, maxlen=200, epochs=3, reviews=10_000),
+}
+
+
+def timed(settings: OwnSettings, timeout: float) -> dict:
+    """Run one job to its end; the seconds to its first epoch and to its end, and its accuracy."""
+    line = TrainingLine()
+    job = TrainingJob(settings, seconds=int(timeout))
+    pressed = time.perf_counter()
+    line.join(job)
+    first = None
+    while job.state in ("waiting", "running") and time.perf_counter() - pressed < timeout:
+        job.seen = time.monotonic()
+        if first is None and any(e["phase"] == "epoch" for e in job.events()):
+            first = time.perf_counter() - pressed
+        time.sleep(0.05)
+    total = time.perf_counter() - pressed
+    if job.state != "done":
+        raise SystemExit(f"{settings.name}: {job.state}\n" + (job.folder / "training.log").read_text())
+    artifact = Artifact.read(job.zoo_folder / job.variant_id())
+    epochs = [e for e in job.events() if e["phase"] == "epoch"]
+    return {"first_epoch_s": first, "total_s": total, "epoch_s": [e["seconds"] for e in epochs],
+            "test_accuracy": artifact.metadata["test_accuracy"], "test_reviews": artifact.metadata["data"]["test_reviews"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take (default: %(default)s)")
+    args = parser.parse_args(argv)
+    why = training_available()
+    if why:
+        print(why, file=sys.stderr)
+        return 2
+    print(f"load: {os.getloadavg()}  (warm-up run fills the corpus cache)", flush=True)
+    timed(OwnSettings(maxlen=25, epochs=1, reviews=10_000), args.timeout)
+    print(f"{'run':<62} {'first epoch':>11} {'total':>7}  epochs (s)          test acc (sample)")
+    for name, settings in RUNS.items():
+        load = os.getloadavg()[0]
+        r = timed(settings, args.timeout)
+        epochs = ", ".join(f"{s:.1f}" for s in r["epoch_s"])
+        print(f"{name:<62} {r['first_epoch_s']:>10.1f}s {r['total_s']:>6.1f}s  {epochs:<19} "
+              f"{r['test_accuracy']:.3f} ({r['test_reviews']:,})   load {load:.2f}", flush=True)
+    print(f"load: {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Training a variant of one's own from the app (``zoo.own``, ``python -m training.own``, the
+*Train your own* tab), on the tiny made-up corpus."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from zoo.artifact import Artifact, read_manifest
+from zoo.own import Caps, OwnSettings, TrainingJob, TrainingLine, read_events, training_available
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+ROOT = APP.parent
+#: Small enough to train in seconds on the tiny corpus.
+QUICK = OwnSettings(cell="SimpleRNN", layers=1, units=8, maxlen=25, epochs=2, reviews=5000)
+
+
+@pytest.fixture
+def imdb(monkeypatch, tiny_corpus, tmp_path):
+    """The tiny corpus as the server's configured data, with a cache of its own."""
+    monkeypatch.setenv("IMDB_DATA", str(tiny_corpus))
+    monkeypatch.setenv("SIMPLERNN_ZOO_CACHE", str(tmp_path / "cache"))
+    for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    return tiny_corpus
+
+
+def wait_for(job: TrainingJob, line: TrainingLine, states=("done", "failed", "cancelled"), timeout=240) -> str:
+    end = time.monotonic() + timeout
+    while job.state not in states and time.monotonic() < end:
+        job.seen = time.monotonic()
+        line.advance()
+        time.sleep(0.2)
+    return job.state
+
+
+# ---------------------------------------------------------------- settings and caps
+
+def test_the_form_opens_on_the_seed_recipe():
+    settings = OwnSettings()
+    assert (settings.cell, settings.layers, settings.units, settings.maxlen, settings.epochs, settings.reviews) == \
+        ("SimpleRNN", 1, 32, 500, 10, 25_000)
+    assert settings.spec().id == "simplernn-1x32-len500"
+    assert settings.spec().recipe.epochs == 10
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"cell": "Transformer"}, "cell"), ({"layers": 5}, "depth"), ({"units": 33}, "units"),
+    ({"maxlen": 24}, "maxlen"), ({"maxlen": 501}, "maxlen"), ({"epochs": 0}, "epochs"), ({"epochs": 11}, "epochs"),
+    ({"reviews": 25_001}, "reviews"), ({"layers": True}, "depth"), ({"maxlen": 200.5}, "maxlen"),
+])
+def test_a_bad_setting_is_refused_with_a_message_whatever_the_widgets_allow(change, words):
+    settings = OwnSettings(**{**QUICK.__dict__, **change})
+    problems = settings.problems(Caps())
+    assert len(problems) == 1 and words in problems[0]
+
+
+def test_the_operator_caps_come_from_the_environment_and_bad_values_keep_the_defaults():
+    caps = Caps.from_env({"ZOO_TRAIN_MAX_EPOCHS": "3", "ZOO_TRAIN_MAX_REVIEWS": "lots", "ZOO_TRAIN_MAX_SECONDS": "-5"})
+    assert caps == Caps(epochs=3, reviews=25_000, seconds=300)
+    assert OwnSettings(epochs=4).problems(caps) == ["the epochs must be 1 to 3 on this server"]
+
+
+def test_without_data_or_switched_off_the_tab_says_how_in_one_sentence(tiny_corpus):
+    assert "set IMDB_DATA" in training_available({})
+    assert "set IMDB_DATA" in training_available({"IMDB_DATA": "/nowhere/aclImdb_v1.tar.gz"})
+    assert "switched off" in training_available({"IMDB_DATA": str(tiny_corpus), "ZOO_TRAINING": "off"})
+    assert training_available({"IMDB_DATA": str(tiny_corpus)}) is None
+
+
+# ---------------------------------------------------------------- the command
+
+def test_the_command_refuses_settings_over_the_caps(imdb, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_TRAIN_MAX_EPOCHS", "2")
+    done = subprocess.run([sys.executable, "-m", "training.own", "--epochs", "3", "--out", str(tmp_path / "zoo"),
+                           "--progress", str(tmp_path / "p.jsonl")], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == 2
+    assert read_events(tmp_path / "p.jsonl")[-1]["message"] == "Refused: the epochs must be 1 to 2 on this server."
+    assert not (tmp_path / "zoo").exists()
+
+
+def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
+    line = TrainingLine()
+    job = TrainingJob(QUICK, seconds=300)
+    line.join(job)
+    assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
+    epochs = [e for e in job.events() if e["phase"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    artifact = Artifact.read(job.zoo_folder / "simplernn-1x8-len25")
+    assert artifact.history["val_accuracy"] == [e["val_accuracy"] for e in epochs]
+    assert artifact.metadata["data"]["test_reviews"] == 120  # every test review of the tiny corpus (under 5,000)
+    assert read_manifest(job.zoo_folder) == ["simplernn-1x8-len25"]
+    listed = subprocess.run([sys.executable, "-m", "zoo", "list", "--zoo", str(job.zoo_folder)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "simplernn-1x8-len25" in listed.stdout
+    folder = job.folder
+    del job
+    assert not folder.exists()  # the temporary folder goes with the job
+
+
+def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
+    line = TrainingLine()
+    first, second = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
+    line.join(first)
+    line.join(second)
+    assert (first.state, second.state) == ("running", "waiting")
+    assert line.position(second) == 1
+    first.cancel()
+    line.advance()
+    assert first.state == "cancelled" and first.process.returncode != 0
+    assert second.state == "running" and line.position(second) == 0
+    assert wait_for(second, line) == "done"
+    folder = first.folder
+    first.remove()
+    assert not folder.exists()
+
+
+def test_stop_keeps_the_best_epoch_so_far(imdb):
+    line = TrainingLine()
+    job = TrainingJob(OwnSettings(**{**QUICK.__dict__, "epochs": 10, "maxlen": 500, "units": 64, "layers": 4}),
+                      seconds=300)
+    line.join(job)
+    end = time.monotonic() + 240
+    while not any(e["phase"] == "epoch" for e in job.events()) and time.monotonic() < end:
+        job.seen = time.monotonic()
+        time.sleep(0.05)
+    job.stop()
+    assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
+    artifact = Artifact.read(job.zoo_folder / job.variant_id())
+    kept = len(artifact.history["loss"])
+    assert 1 <= kept < 10
+    assert artifact.metadata["best_epoch"] <= kept
+    assert artifact.spec.recipe.epochs == kept
+
+
+def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
+    line = TrainingLine(abandoned_after=0.5)
+    job = TrainingJob(QUICK, seconds=300)
+    line.join(job)
+    time.sleep(1.0)
+    line.advance()
+    assert job.state == "cancelled" and not job.folder.exists()
+
+
+# ---------------------------------------------------------------- the tab
+
+def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_zoo(imdb, monkeypatch, tiny_zoo_path,
+                                                                                   tmp_path):
+    monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
+    monkeypatch.delenv("ZOO_ADMIN", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["tab"] = "Train your own"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox[0].value == "SimpleRNN" and at.slider[0].value == 500  # the seed's recipe
+    at.select_slider[1].set_value(8)
+    at.slider[0].set_value(25)
+    at.slider[1].set_value(2)
+    at.select_slider[2].set_value(5000)
+    at.button[0].click().run()  # Train (the form's button)
+    job = at.session_state["own_job"]
+    assert job.settings == QUICK
+    from views.train_own import LINE
+
+    assert wait_for(job, LINE) == "done", (job.folder / "training.log").read_text()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Test accuracy" in m.value and "a fixed sample of 120 test reviews" in m.value for m in at.markdown)
+    variant = at.session_state["own_variants"][0]
+    from views.train_own import artifact_zip
+
+    with zipfile.ZipFile(io.BytesIO(artifact_zip(variant))) as archive:
+        archive.extractall(tmp_path / "unzipped")
+    assert read_manifest(tmp_path / "unzipped") == ["simplernn-1x8-len25"]
+    assert Artifact.read(tmp_path / "unzipped" / "simplernn-1x8-len25").metadata == variant.zoo.artifact(
+        variant.variant_id).metadata
+
+    # The same session's Classify tab (AppTest cannot click a tab: a page opened on it, with this session's state).
+    classify_page = AppTest.from_file(str(APP), default_timeout=120)
+    classify_page.session_state["own_variants"] = at.session_state["own_variants"]
+    classify_page.run()
+    at = classify_page
+    assert not at.exception, at.exception
+    ours = next(t for t in at.table if "Your variant" in t.value.columns)
+    expected = float(variant.zoo.classify([at.session_state.submitted], [variant.variant_id])[variant.variant_id][0])
+    assert ours.value["Your variant"].tolist() == [QUICK.name]
+    assert float(ours.value["P(positive)"].iloc[0]) == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_line_takes_a_bounded_number_of_jobs():
+    from zoo.own import LINE_LENGTH
+
+    line = TrainingLine()
+    line.jobs = [TrainingJob(QUICK, seconds=1) for _ in range(LINE_LENGTH)]
+    assert not line.full()
+    line.jobs.append(TrainingJob(QUICK, seconds=1))
+    assert line.full()

@@ -1,0 +1,295 @@
+"""The *Train your own* tab: choose the settings, watch the variant learn, keep it for the session.
+
+The training runs in a process of its own (``zoo.own.TrainingJob``: ``python -m training.own``),
+one at a time for the whole server (``zoo.own.TrainingLine``); this view only draws the form,
+the job's progress as it reads it, and the result. A trained variant lives in this visitor's
+session only (its temporary folder is deleted when the session lets go of it), answers in
+Classify below the zoo's answers, and can be downloaded as a zoo artifact.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+import zoo
+from zoo.artifact import ArtifactError
+from zoo.inference import label
+from zoo.own import (
+    DEPTHS, EPOCH_RANGE, MAXLEN_RANGE, REVIEW_CHOICES, UNIT_CHOICES, Caps, OwnSettings, TrainingJob, TrainingLine,
+    training_available,
+)
+from zoo.catalog import RECURRENT_CELLS
+
+from .loading import history_frame
+from .messages import shown
+from .training import history_chart
+
+#: The server's one line for training (module state: every session of this server shares it).
+LINE = TrainingLine()
+#: A session keeps at most this many trained variants (the oldest goes first): memory stays bounded.
+KEPT = 3
+JOB_KEY, OWN_KEY = "own_job", "own_variants"
+
+
+@dataclass(eq=False)
+class OwnVariant:
+    """A variant this visitor trained: its settings, its job (which owns the temporary folder) and its zoo."""
+
+    settings: OwnSettings
+    job: TrainingJob
+    variant_id: str
+    zoo: zoo.Zoo
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+def own_variants() -> list[OwnVariant]:
+    return st.session_state.setdefault(OWN_KEY, [])
+
+
+def train_own_section(source: str, table: pd.DataFrame, readable_ids: list[str]) -> None:
+    st.header("Train your own")
+    st.caption("Choose a recurrent network and how to train it, press **Train**, and watch it learn on IMDB reviews, "
+               "epoch by epoch, over the curves of the zoo's nearest variant. It stays on your page (Classify asks it "
+               "too) until you leave; nothing is added to the shared zoo.")
+    why = training_available()
+    if why:
+        st.info(why)
+        return
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and job.state in ("waiting", "running"):
+        job_progress(job, source, nearest_variant(job.settings, table, readable_ids))
+        return
+    if job is not None:
+        finish(job)
+    settings_form(Caps.from_env())
+    for variant in reversed(own_variants()):
+        result(variant)
+
+
+def settings_form(caps: Caps) -> None:
+    """The form, opening on the seed's recipe; pressing Train puts a job in the server's line."""
+    seed = OwnSettings()
+    epochs_cap = min(EPOCH_RANGE[1], caps.epochs)
+    reviews = [n for n in REVIEW_CHOICES if n <= caps.reviews] or [caps.reviews]
+    with st.form("own_form"):
+        left, right = st.columns(2)
+        cell = left.selectbox("Cell", RECURRENT_CELLS, index=RECURRENT_CELLS.index(seed.cell))
+        layers = left.select_slider("Depth (layers)", DEPTHS, value=seed.layers)
+        units = left.select_slider("Units per layer", UNIT_CHOICES, value=seed.units)
+        maxlen = right.slider("maxlen (words read)", *MAXLEN_RANGE, value=seed.maxlen, step=25)
+        epochs = right.slider("Epochs", EPOCH_RANGE[0], epochs_cap, value=min(seed.epochs, epochs_cap))
+        count = right.select_slider("Training reviews", reviews, value=min(seed.reviews, reviews[-1]),
+                                    format_func=lambda n: f"{n:,}",
+                                    help="Drawn from the 25,000 IMDB training reviews (a fixed sample); 20% of them "
+                                         "are held out for validation.")
+        pressed = st.form_submit_button("Train", type="primary")
+    st.caption(f"The seed tutorial's recipe is the default. On this server: at most {epochs_cap} epochs, "
+               f"{caps.reviews:,} reviews and {duration(caps.seconds)} per run "
+               "(then it stops and keeps its best epoch); one training at a time, the others wait in line.")
+    if pressed:
+        start(OwnSettings(cell, layers, units, maxlen, epochs, count), caps)
+
+
+def duration(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    return " ".join(part for part in (f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "") if part)
+
+
+def start(settings: OwnSettings, caps: Caps) -> None:
+    """Put the settings in the server's line, unless the caps refuse them (whatever the widgets allowed)."""
+    problems = settings.problems(caps)
+    if problems:
+        st.error("These settings cannot be trained here: " + "; ".join(problems) + ".")
+        return
+    if LINE.full():
+        st.warning("Many visitors are training right now and the line is full: please try again in a few minutes.")
+        return
+    job = TrainingJob(settings, seconds=caps.seconds)
+    st.session_state[JOB_KEY] = job
+    LINE.join(job)
+    st.rerun()
+
+
+def nearest_variant(settings: OwnSettings, table: pd.DataFrame, readable_ids: list[str]) -> str | None:
+    """The zoo variant closest to ``settings``: the same cell if it can, then depth, maxlen and units."""
+    rows = table[table["id"].isin(readable_ids) & table["reads_order"].fillna(False).astype(bool)]
+    if rows.empty:
+        return None
+    distance = ((rows["cell"] != settings.cell) * 1000 + (rows["layers"] - settings.layers).abs() * 100
+                + (rows["maxlen"] - settings.maxlen).abs() / 5 + (rows["units"] - settings.units).abs()
+                + (rows["recipe"] != "seed") * 10)
+    return str(rows.loc[distance.idxmin(), "id"])
+
+
+@st.fragment(run_every=1.0)
+def job_progress(job: TrainingJob, source: str, nearest: str | None) -> None:
+    """The running job, redrawn every second: its place in line, or its progress, curves and Stop."""
+    job.seen = time.monotonic()
+    if job.state not in ("waiting", "running"):
+        st.rerun()  # the whole tab: the result, and the form again
+    st.subheader(job.settings.name)
+    if job.state == "waiting":
+        ahead = LINE.position(job)
+        st.info(f"Another visitor's training is running: yours is number {ahead} in line and starts by itself "
+                "when its turn comes. Keep this page open.", icon="⏳")
+        if st.button("Leave the line", key="own_leave"):
+            job.cancel()
+            st.rerun()
+        return
+    events = job.events()
+    fraction, words = progress_words(job, events)
+    st.progress(fraction, text=words)
+    if st.button("Stop", key="own_stop", disabled=job.stop_asked is not None,
+                 help="Stop now and keep the best epoch finished so far."):
+        job.stop()
+    live_curves(events, job.settings, source, nearest)
+
+
+def progress_words(job: TrainingJob, events: list[dict]) -> tuple[float, str]:
+    """How far the job is (0 to 1) and what it is doing, with an estimate of the time left."""
+    epochs = job.settings.epochs
+    last = events[-1] if events else {"phase": "reading"}
+    done = sum(e["phase"] == "epoch" for e in events)
+    if job.stop_asked is not None:
+        return min(1.0, done / epochs), "Stopping: the best epoch so far is being evaluated and kept…"
+    if last["phase"] in ("reading", "starting"):
+        return 0.0, "Reading the reviews and starting TensorFlow…"
+    if last["phase"] == "evaluating":
+        return 1.0, "Measuring the best epoch on the test sample and writing the variant…"
+    within = last.get("batch", 0) / max(1, last.get("batches") or 1) if last["phase"] == "batch" else 0.0
+    fraction = min(1.0, (done + within) / epochs)
+    first = next((e for e in events if e["phase"] in ("batch", "epoch")), None)
+    elapsed = time.time() - first["time"] if first else 0.0
+    left = elapsed / fraction * (1 - fraction) if fraction > 0.02 else None
+    estimate = f" · about {left:.0f} s left" if left is not None else ""
+    return fraction, f"Epoch {min(done + 1, epochs)} of {epochs}{estimate}"
+
+
+def live_curves(events: list[dict], settings: OwnSettings, source: str, nearest: str | None) -> None:
+    """Loss and accuracy of every finished epoch, over the nearest zoo variant's whole history."""
+    rows = own_history_rows(settings.name, [e for e in events if e["phase"] == "epoch"])
+    if not rows:
+        st.caption("The curves appear as the first epoch ends.")
+        return
+    frame = pd.DataFrame(rows)
+    chosen = [settings.name]
+    if nearest:
+        frame = pd.concat([history_frame(source, (nearest,), False), frame], ignore_index=True)
+        chosen = [nearest, settings.name]
+    for column, metric in zip(st.columns(2), ("loss", "accuracy")):
+        column.altair_chart(history_chart(frame[frame["metric"] == metric], metric, chosen, False),
+                            width="stretch", height=320)
+
+
+def own_history_rows(name: str, epochs: list[dict], best_epoch: int | None = None) -> list[dict]:
+    """Finished epochs as the rows ``views.training.history_chart`` draws."""
+    rows = []
+    for metric in ("loss", "accuracy"):
+        for split, key in (("training", metric), ("validation", f"val_{metric}")):
+            for event in epochs:
+                if key in event:
+                    rows.append({"variant": name, "metric": metric, "split": split, "epoch": event["epoch"],
+                                 "value": event[key], "best": split == "validation" and event["epoch"] == best_epoch})
+    return rows
+
+
+def finish(job: TrainingJob) -> None:
+    """A job has ended: keep its variant in the session, or say why there is none."""
+    del st.session_state[JOB_KEY]
+    if job.state == "done":
+        variant_id = job.variant_id()
+        kept = own_variants()
+        kept.append(OwnVariant(job.settings, job, variant_id, zoo.open_zoo(job.zoo_folder)))
+        del kept[:-KEPT]  # the oldest let go: their folders are deleted with their jobs
+        return
+    events = job.events()
+    error = next((e.get("message") for e in reversed(events) if e.get("phase") == "error"), None)
+    if job.state == "cancelled":
+        st.info(error or "The training was cancelled; nothing was kept.")
+    else:
+        st.error("The training failed: " + shown(error or "the training process ended without a result",
+                                                 context=f"own training {job.settings.name}"))
+
+
+def result(variant: OwnVariant) -> None:
+    """A trained variant: its curves, its test accuracy on the sample, and the download."""
+    artifact = variant.zoo.artifact(variant.variant_id)
+    meta, history = artifact.metadata, artifact.history
+    tested = (meta.get("data") or {}).get("test_reviews")
+    with st.container(border=True):
+        st.subheader(variant.name)
+        stopped = len(history["loss"]) < variant.settings.epochs
+        st.markdown(
+            f"Test accuracy **{meta['test_accuracy']:.3f}** on a fixed sample of {tested:,} test reviews (a sample, "
+            f"not all 25,000 the zoo's variants are measured on) · best epoch {meta['best_epoch']} of "
+            f"{len(history['loss'])}" + (" (stopped early)" if stopped else "") + f" · {meta['params']:,} parameters")
+        epochs = [{"epoch": i + 1, **{k: history[k][i] for k in ("loss", "accuracy", "val_loss", "val_accuracy")}}
+                  for i in range(len(history["loss"]))]
+        frame = pd.DataFrame(own_history_rows(variant.name, epochs, meta["best_epoch"]))
+        for column, metric in zip(st.columns(2), ("loss", "accuracy")):
+            column.altair_chart(history_chart(frame[frame["metric"] == metric], metric, [variant.name], False),
+                                width="stretch", height=260)
+        st.download_button("Download the variant (zoo artifact, .zip)", artifact_zip(variant),
+                           f"{variant.variant_id}.zip", "application/zip", key=f"own_zip_{id(variant)}",
+                           on_click="ignore",
+                           help="Unzip it and run `python -m zoo list --zoo FOLDER` or "
+                                "`streamlit run streamlit_app.py` with ZOO_SOURCE=FOLDER.")
+
+
+def artifact_zip(variant: OwnVariant) -> bytes:
+    """The variant's zoo folder (``zoo.json`` and the artifact) as a zip: unzipped, it is a zoo."""
+    buffer = io.BytesIO()
+    folder = variant.job.zoo_folder
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def own_answers(text: str) -> None:
+    """Classify's rows for the variants this visitor trained (nothing when there are none)."""
+    variants = own_variants()
+    if not variants:
+        return
+    rows = []
+    for variant in variants:
+        answer = variant.zoo.classify([text], [variant.variant_id])[variant.variant_id]
+        if isinstance(answer, ArtifactError):
+            rows.append({"Your variant": variant.name, "P(positive)": None,
+                         "Verdict": "could not answer: " + shown(answer, context=variant.name)})
+        else:
+            rows.append({"Your variant": variant.name, "P(positive)": float(answer[0]),
+                         "Verdict": label(float(answer[0]))})
+    st.subheader("Your own variants")
+    st.table(pd.DataFrame(rows).style.format({"P(positive)": "{:.3f}"}, na_rep="—"), hide_index=True)
+
+
+def own_training_status() -> None:
+    """In the sidebar while this visitor's training runs: how far it is, from any tab (and the
+    page's sign of life, without which the server cancels the job after ``ABANDONED_AFTER``)."""
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and job.state in ("waiting", "running"):
+        training_heartbeat(job)
+
+
+@st.fragment(run_every=2.0)
+def training_heartbeat(job: TrainingJob) -> None:
+    job.seen = time.monotonic()
+    state = job.state
+    if state == "waiting":
+        st.caption(f"⏳ Your training waits its turn (number {LINE.position(job)} in line).")
+    elif state == "running":
+        done = sum(e["phase"] == "epoch" for e in job.events())
+        st.caption(f"🏋️ Your training runs: {done} of {job.settings.epochs} epochs done (tab *Train your own*).")
+    else:
+        st.caption("Your training has ended: see the tab *Train your own*.")

@@ -1,0 +1,285 @@
+"""Training a variant of one's own from the app: the settings a visitor may choose, the caps an
+operator sets, and the job that trains them in a process of its own.
+
+The app never imports ``training`` (it shows artifacts, it does not make them). A job runs the
+training command ``python -m training.own`` (the code ``python -m training.train`` runs:
+``training.fit.train_variant``) as a child process into a temporary zoo folder, and follows it
+through the files the command writes there:
+
+    progress.jsonl   one JSON object per line: the phase, each finished epoch's metrics,
+                     throttled batch progress, and at the end the variant id or the error
+    stop             created by ``TrainingJob.stop``: the command stops at the next batch and
+                     writes the best epoch so far (evaluated, as a whole artifact)
+    zoo/             the zoo folder the artifact is written into (``python -m zoo list --zoo``)
+
+``TrainingLine`` runs one job at a time for the whole server; the others wait in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .catalog import RECURRENT_CELLS, SEED_RECIPE, VariantSpec
+
+#: Set to ``off`` to switch the *Train your own* tab off, whatever data is configured.
+TRAINING_ENV = "ZOO_TRAINING"
+MAX_EPOCHS_ENV = "ZOO_TRAIN_MAX_EPOCHS"
+MAX_REVIEWS_ENV = "ZOO_TRAIN_MAX_REVIEWS"
+MAX_SECONDS_ENV = "ZOO_TRAIN_MAX_SECONDS"
+
+DEPTHS = (1, 2, 3, 4)
+UNIT_CHOICES = (8, 16, 32, 64)
+MAXLEN_RANGE = (25, 500)
+EPOCH_RANGE = (1, 10)
+REVIEW_CHOICES = (5_000, 10_000, 25_000)
+
+PROGRESS_FILE = "progress.jsonl"
+STOP_FILE = "stop"
+ZOO_FOLDER = "zoo"
+LOG_FILE = "training.log"
+#: A job whose page has not asked about it for this long is cancelled: its visitor left.
+ABANDONED_AFTER = 30.0
+#: At most this many jobs wait in the line (beyond, a visitor is asked to come back later).
+LINE_LENGTH = 8
+#: How long a stopped job may take to write its best epoch before it is killed.
+STOP_GRACE = 60.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The most a visitor's training may ask for; the operator's environment variables, else
+    defaults that fit a free 2-vCPU CPU Space (the seed's recipe fits)."""
+
+    epochs: int = 10
+    reviews: int = 25_000
+    seconds: int = 300
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Caps:
+        """The caps ``environ`` sets (a value that is not a positive whole number keeps the default)."""
+        values = {}
+        for name, env in (("epochs", MAX_EPOCHS_ENV), ("reviews", MAX_REVIEWS_ENV), ("seconds", MAX_SECONDS_ENV)):
+            text = (environ.get(env) or "").strip()
+            if text.isdigit() and int(text) > 0:
+                values[name] = int(text)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class OwnSettings:
+    """What a visitor chooses: the architecture, ``maxlen``, epochs and training reviews. The
+    defaults are the seed tutorial's recipe (SimpleRNN(32), ``maxlen`` 500, 10 epochs, every review)."""
+
+    cell: str = "SimpleRNN"
+    layers: int = 1
+    units: int = 32
+    maxlen: int = 500
+    epochs: int = SEED_RECIPE.epochs
+    reviews: int = 25_000
+
+    def problems(self, caps: Caps) -> list[str]:
+        """Why these settings cannot be trained here, one sentence each (empty: they can)."""
+        checks = [
+            (self.cell in RECURRENT_CELLS, f"the cell must be one of {', '.join(RECURRENT_CELLS)}"),
+            (_whole(self.layers) and self.layers in DEPTHS, "the depth must be 1 to 4 layers"),
+            (_whole(self.units) and self.units in UNIT_CHOICES, "the units must be 8, 16, 32 or 64"),
+            (_whole(self.maxlen) and MAXLEN_RANGE[0] <= self.maxlen <= MAXLEN_RANGE[1],
+             f"maxlen must be {MAXLEN_RANGE[0]} to {MAXLEN_RANGE[1]} words"),
+            (_whole(self.epochs) and EPOCH_RANGE[0] <= self.epochs <= min(EPOCH_RANGE[1], caps.epochs),
+             f"the epochs must be 1 to {min(EPOCH_RANGE[1], caps.epochs)} on this server"),
+            (_whole(self.reviews) and 100 <= self.reviews <= caps.reviews,
+             f"the training reviews must be 100 to {caps.reviews:,} on this server"),
+        ]
+        return [message for ok, message in checks if not ok]
+
+    def spec(self) -> VariantSpec:
+        """The variant these settings train: the seed's recipe with this many epochs."""
+        return VariantSpec(self.cell, self.layers, self.maxlen, units=self.units,
+                           recipe=replace(SEED_RECIPE, epochs=self.epochs))
+
+    @property
+    def name(self) -> str:
+        """The variant as the page names it: its settings, e.g. ``yours · simplernn-1x32-len200 · 10k reviews · 3 ep``."""
+        return f"yours · {self.spec().id} · {self.reviews / 1000:g}k reviews · {self.epochs} ep"
+
+    def arguments(self) -> list[str]:
+        """These settings as ``python -m training.own``'s arguments."""
+        return ["--cell", self.cell, "--layers", str(self.layers), "--units", str(self.units),
+                "--maxlen", str(self.maxlen), "--epochs", str(self.epochs), "--reviews", str(self.reviews)]
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def training_available(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Why this deployment cannot train (None: it can): switched off, no data, or no training code."""
+    if (environ.get(TRAINING_ENV) or "").strip().lower() in ("off", "0", "false", "no"):
+        return f"Training in the page is switched off on this server ({TRAINING_ENV}=off)."
+    data = environ.get("IMDB_DATA")
+    if not data or not Path(data).expanduser().exists():
+        return ("No training data is configured on this server: set IMDB_DATA to the aclImdb_v1.tar.gz archive "
+                "(https://ai.stanford.edu/~amaas/data/sentiment/) and restart the app.")
+    if not (ROOT / "training" / "own.py").is_file():
+        return "This deployment ships without the training code (the training/ folder of the repository)."
+    return None
+
+
+def read_events(path: Path) -> list[dict]:
+    """The progress file's events, in order (a line being written is left for the next read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    events = []
+    for line in text.splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+@dataclass(eq=False)
+class TrainingJob:
+    """One visitor's training: settings, a temporary folder, and (once its turn came) the process."""
+
+    settings: OwnSettings
+    seconds: int
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="simplernn-own-")))
+    process: subprocess.Popen | None = None
+    started: float | None = None
+    ended: float | None = None
+    seen: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+    stop_asked: float | None = None
+
+    def __post_init__(self) -> None:
+        # The folder goes when the job does: its session ended, or let go of the variant.
+        weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+
+    def start(self) -> None:
+        """Start ``python -m training.own`` (one TensorFlow thread: the other core answers Classify)."""
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+        with open(self.folder / LOG_FILE, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "training.own", *self.settings.arguments(),
+                 "--out", str(self.folder / ZOO_FOLDER), "--progress", str(self.folder / PROGRESS_FILE),
+                 "--stop", str(self.folder / STOP_FILE)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.started = time.monotonic()
+
+    @property
+    def state(self) -> str:
+        """``waiting``, ``running``, ``done`` (an artifact was written), ``failed`` or ``cancelled``."""
+        if self.process is None:
+            return "cancelled" if self.cancelled else "waiting"
+        if self.process.poll() is None:
+            return "running"
+        if self.variant_id():
+            return "done"
+        return "cancelled" if self.cancelled or self.stop_asked else "failed"
+
+    def events(self) -> list[dict]:
+        return read_events(self.folder / PROGRESS_FILE)
+
+    def variant_id(self) -> str | None:
+        """The written variant's id, once the command said it is done."""
+        return next((e.get("variant") for e in reversed(self.events()) if e.get("phase") == "done"), None)
+
+    @property
+    def zoo_folder(self) -> Path:
+        return self.folder / ZOO_FOLDER
+
+    def stop(self) -> None:
+        """Ask the command to stop at the next batch and keep the best epoch so far."""
+        if self.stop_asked is None:
+            self.stop_asked = time.monotonic()
+            try:
+                (self.folder / STOP_FILE).touch()
+            except OSError:  # the job was removed meanwhile: nothing to stop
+                pass
+
+    def cancel(self) -> None:
+        """End the job and keep nothing (its visitor left)."""
+        self.cancelled = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def remove(self) -> None:
+        """Delete the job's folder (ending its process first)."""
+        self.cancel()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class TrainingLine:
+    """The server's line for training: one job runs at a time, the others wait in order.
+
+    A monitor thread starts the next job when one ends, stops a job past its time limit (it keeps
+    its best epoch), and cancels a job whose page stopped asking about it (its visitor left).
+    """
+
+    def __init__(self, abandoned_after: float = ABANDONED_AFTER) -> None:
+        self.jobs: list[TrainingJob] = []
+        self.abandoned_after = abandoned_after
+        self._lock = threading.Lock()
+        self._monitor: threading.Thread | None = None
+
+    def join(self, job: TrainingJob) -> None:
+        with self._lock:
+            self.jobs.append(job)
+            if self._monitor is None or not self._monitor.is_alive():
+                self._monitor = threading.Thread(target=self._watch, name="own-training-line", daemon=True)
+                self._monitor.start()
+        self.advance()
+
+    def full(self) -> bool:
+        """The line holds ``LINE_LENGTH`` jobs besides the running one: no more may join."""
+        with self._lock:
+            return len(self.jobs) > LINE_LENGTH
+
+    def position(self, job: TrainingJob) -> int:
+        """0 while the job runs, else how many jobs are before it (1: it is next)."""
+        with self._lock:
+            return self.jobs.index(job) if job in self.jobs else 0
+
+    def advance(self) -> None:
+        """Drop ended and abandoned jobs, enforce the time limit, start the next job."""
+        now = time.monotonic()
+        with self._lock:
+            for job in list(self.jobs):
+                if now - job.seen > self.abandoned_after:
+                    job.remove()
+                elif job.started and now - job.started > job.seconds:
+                    job.stop()
+                if job.stop_asked and now - job.stop_asked > STOP_GRACE:
+                    job.cancel()
+                if job.cancelled or (job.process is not None and job.process.poll() is not None):
+                    self.jobs.remove(job)
+                    job.ended = job.ended or now
+            if self.jobs and self.jobs[0].process is None:
+                self.jobs[0].start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.5)
+            self.advance()
+            with self._lock:
+                if not self.jobs:
+                    self._monitor = None
+                    return
