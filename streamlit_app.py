@@ -35,8 +35,10 @@ from views.training import training_section
 from views.widgets import large_text_switch
 from views.zoo_table import zoo_section
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
+from zoo.quiet import quiet_tensorflow_logs
 from zoo.store import ZOO_SOURCE_ENV, default_source
 
+quiet_tensorflow_logs()
 st.set_page_config(page_title="SimpleRNN Zoo", page_icon="🦎", layout="wide")
 
 

@@ -79,7 +79,7 @@ def expected_predictions(source: str, texts: list[str]) -> list[dict[str, float]
     result = subprocess.run(
         [sys.executable, "-m", "zoo", "classify", "--zoo", source, "--json", "--input", "-"],
         input="\n".join(texts) + "\n", cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=os.environ | {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env=os.environ | {"PYTHONPATH": str(REPO)},
     )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"zoo classify failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -89,7 +89,7 @@ def expected_predictions(source: str, texts: list[str]) -> list[dict[str, float]
 def variant_ids(source: str) -> list[str]:
     result = subprocess.run([sys.executable, "-m", "zoo", "list", "--zoo", source, "--json"], cwd=REPO,
                             capture_output=True, text=True, timeout=300,
-                            env=os.environ | {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"})
+                            env=os.environ | {"PYTHONPATH": str(REPO)})
     return [row["id"] for row in json.loads(result.stdout)]
 
 
@@ -114,7 +114,7 @@ class AppServer:
     def __enter__(self) -> AppServer:
         env = os.environ | {"ZOO_SOURCE": self.source, "ZOO_COUNTERS": str(self.counters_path),
                             "ZOO_SCRIPT_TIMES": str(self.script_times_path), "ZOO_WAITS": str(self.waits_path),
-                            "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2",
+                            "PYTHONPATH": str(REPO),
                             "ZOO_KEEP_KERAS_STATE": "1" if self.keep_keras_state else "0"}
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(

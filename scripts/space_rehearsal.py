@@ -7,7 +7,7 @@ No image registry (and no Docker engine) is reachable here, so this does by hand
 Space's build and run do, reading the Dockerfile rather than retyping it:
 
 1. the zoo is published, as ``training.push`` lays it out, to a local stand-in for the Hub
-   (``tests.test_hub.FakeHub``: the few endpoints ``huggingface_hub`` downloads from), and
+   (``scripts.fake_hub.FakeHub``: the few endpoints ``huggingface_hub`` downloads from), and
    pinned to the commit it got, ``hf://rehearsal/simplernn-zoo@COMMIT``;
 2. ``python -m training.deploy --dry-run --write-to`` for that zoo lists the Space's files and
    variables, and writes exactly those files (the Space's own README among them) into a fresh
@@ -338,7 +338,7 @@ async def _complete(page, variants: list[str], word: str, timeout_ms: float) -> 
 
 
 def rehearse(args: argparse.Namespace) -> dict:
-    from tests.test_hub import FakeHub, publish
+    from scripts.fake_hub import FakeHub, publish
 
     report: dict = {"zoo": str(args.zoo), "checks": {}}
     checks = report["checks"]

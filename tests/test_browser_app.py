@@ -14,8 +14,7 @@ import pytest
 
 import zoo
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import TINY_VARIANTS, in_own_process
-from tests.test_browser import REVIEW_SCREENS, app_url  # noqa: F401  (the fixture)
+from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
 
 pytestmark = [
     pytest.mark.browser,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from zoo import catalog
 from zoo.artifact import MODEL_FILE
 from zoo.cli import LESSONS_END, LESSONS_START, REPORT_END, REPORT_START
@@ -68,6 +70,7 @@ def test_the_readme_lessons_are_the_ones_the_artifacts_and_probes_generate():
     assert 5 <= shown.count("\n- ") + 1 <= 6
 
 
+@pytest.mark.slow
 def test_the_compiled_forward_pass_gives_what_keras_predict_gives_for_every_bundled_variant():
     """Serving runs each model through ``inference.compiled_forward`` (XLA), in padded chunks:
     one row, a few rows (padded to 16) and more than one chunk of 256. XLA orders float32

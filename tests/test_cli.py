@@ -12,21 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.conftest import REPO, TINY_VARIANTS
-from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE, write_json
+from tests.support.cli import run
+from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE
+from zoo.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from zoo.text import MAX_TEXT_CHARS
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
-
-
-def run(*args: str, module: str = "zoo") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("ZOO_SOURCE", "IMDB_DATA")}
-    env |= {"PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
 def read_json(path: Path) -> dict:
@@ -253,6 +246,7 @@ def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, comm
     assert noise == [], noise
 
 
+@pytest.mark.slow
 def test_the_quiet_import_swallows_tensorflows_start_up_lines_even_at_its_most_talkative():
     env = os.environ | {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "0"}
     loud = subprocess.run([sys.executable, "-c", "import tensorflow"], env=env, capture_output=True, text=True, timeout=300)

@@ -15,10 +15,12 @@ from huggingface_hub import SpaceCard
 from streamlit.testing.v1 import AppTest
 
 import zoo
+from scripts.fake_hub import publish
 from scripts.harness import CHROMIUM
 from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_hub import FakeHfApi, fake_hub, hf_cache, publish  # noqa: F401  (fake_hub, hf_cache: fixtures)
+from tests.support.app import page_text
+from tests.support.hub import FakeHfApi
 from training import deploy
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
 from zoo.probes import write_probes
@@ -40,21 +42,6 @@ def test_operator_mode_only_when_a_setting_asks_for_it(value, operator):
 
 def test_the_origin_a_visitor_reads_has_no_path():
     assert public_origin({"kind": "local", "path": "/srv/app/zoo"}) == {"kind": "local"}
-
-
-def page_text(at: AppTest) -> str:
-    """Every element's content on the page (sidebar and all tabs), as text."""
-    found = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            found.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
 
 
 def run_app(monkeypatch, zoo_path: Path, admin: str | None = None, **environ: str) -> AppTest:

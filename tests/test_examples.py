@@ -27,6 +27,7 @@ def test_every_example_has_a_caption_and_the_default_is_one_of_them():
     assert set(EXAMPLE_CAPTIONS) == set(EXAMPLES) and DEFAULT_EXAMPLE in EXAMPLES
 
 
+@pytest.mark.slow
 def test_clear_reviews_get_one_answer_from_every_variant(bundled):
     z, answers = bundled
     assert positive(answers["Clearly positive"]) == len(z.ids)
@@ -34,11 +35,13 @@ def test_clear_reviews_get_one_answer_from_every_variant(bundled):
     assert positive(answers["Great start, bad ending"]) == 0
 
 
+@pytest.mark.slow
 def test_most_variants_follow_a_happy_ending(bundled):
     z, answers = bundled
     assert positive(answers["Bad start, great ending"]) > 0.75 * len(z.ids)
 
 
+@pytest.mark.slow
 def test_one_word_splits_the_zoo_and_some_stacks_call_it_positive(bundled):
     z, answers = bundled
     said = answers["One word"]
@@ -47,6 +50,7 @@ def test_one_word_splits_the_zoo_and_some_stacks_call_it_positive(bundled):
     assert any(said[vid] > 0.5 for vid in stacks)
 
 
+@pytest.mark.slow
 def test_in_the_long_review_the_stack_drifts_while_the_lstm_holds(bundled):
     z, answers = bundled
     text = EXAMPLES[LONG]

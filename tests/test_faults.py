@@ -4,7 +4,6 @@ runs out of disk space raises a clear error and replaces nothing."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import subprocess
@@ -16,15 +15,15 @@ from streamlit.testing.v1 import AppTest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_artifact import copy_files, leftovers, snapshot
+from tests.support.files import copy_files, fill_up, leftovers, mounted_small_disk, snapshot
 from tests.test_app import review_box
 from zoo.artifact import (
     HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, Artifact, DiskFullError,
     read_manifest, sha256, write_json, write_variant,
 )
+from zoo.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from zoo.cli import main as zoo_main
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 APP = REPO / "streamlit_app.py"
 REVIEW = "A wonderful, moving film with brilliant actors. I loved the story!"
 DAMAGED = TINY_VARIANTS[1]
@@ -299,33 +298,11 @@ def test_a_folder_without_a_manifest_does_not_verify(tmp_path, capsys):
 # --- a disk that fills up while saving ---------------------------------------------------------
 
 
-@contextlib.contextmanager
-def mounted_small_disk(mount_point: Path, size: str):
-    """A real file system of ``size`` (tmpfs) at ``mount_point``, unmounted afterwards; the test is
-    skipped where mounting is not allowed (it needs root)."""
-    mount_point.mkdir(parents=True)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a size-limited tmpfs here (needs root): {result.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
-
-
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 3 MB disk: room for two 1.3 MB models at most."""
     with mounted_small_disk(tmp_path / "small-disk", "3m") as disk:
         yield disk
-
-
-def fill_up(disk: Path, leave: int) -> None:
-    """Take all but ``leave`` bytes of the disk."""
-    free = shutil.disk_usage(disk).free
-    with open(disk / "filler", "wb") as file:
-        file.write(b"\0" * max(0, free - leave))
 
 
 def save_a_new_model(source: Path):

@@ -13,22 +13,19 @@ The Hub is not reachable from the machines these tests run on, so:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from scripts.fake_hub import OWNER_REPO, publish
 from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.hub import FakeHfApi
 from training import push
 from zoo import hub
 from zoo.artifact import (
@@ -36,185 +33,12 @@ from zoo.artifact import (
 )
 from zoo.store import HubUnreachableError, VariantNotFoundError, ZooError, open_zoo, open_zoo_or_bundled
 
-OWNER_REPO = "zoo-keeper/simplernn-zoo"
 SECRET = "hf_TEST_TOKEN_never_to_be_printed_0123456789"
 EXPECTED_PATHS = ["README.md", "zoo.json"] + [f"{v}/{name}" for v in TINY_VARIANTS for name in PUBLISHED_FILES]
 TEXTS = ["A wonderful, moving film.", "Dull and awful, a waste."]
 
 
-# --------------------------------------------------------------------------- fakes
-
-
-class FakeHub:
-    """The Hub endpoints ``snapshot_download`` calls, served from memory on 127.0.0.1.
-
-    ``repos`` maps a repo id to its branches (name -> commit) and commits (commit -> files);
-    every request is recorded in ``requests`` as ``(method, path)``.
-    """
-
-    def __init__(self) -> None:
-        self.repos: dict[str, dict] = {}
-        self.requests: list[tuple[str, str]] = []
-        hub_state = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                hub_state._answer(self, body=True)
-
-            def do_HEAD(self):
-                hub_state._answer(self, body=False)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def commit(self, repo_id: str, files: dict[str, bytes], *, branch: str = "main",
-               private: bool = False, gated: bool = False) -> str:
-        """Make ``files`` the content of ``branch``; returns the new commit hash."""
-        repo = self.repos.setdefault(repo_id, {"branches": {}, "commits": {}, "private": private, "gated": gated})
-        digest = hashlib.sha1(repr(sorted((p, hashlib.sha1(c).hexdigest()) for p, c in files.items())).encode())
-        digest.update(str(len(repo["commits"])).encode())
-        commit = digest.hexdigest()
-        repo["commits"][commit] = dict(files)
-        repo["branches"][branch] = commit
-        return commit
-
-    def downloads(self) -> list[str]:
-        """The repo paths whose content was fetched (GET on /resolve/)."""
-        return [path.split("/resolve/", 1)[1].split("/", 1)[1] for method, path in self.requests
-                if method == "GET" and "/resolve/" in path]
-
-    def _answer(self, handler: BaseHTTPRequestHandler, *, body: bool) -> None:
-        path = unquote(urlsplit(handler.path).path)
-        self.requests.append((handler.command, path))
-        api = re.fullmatch(r"/api/models/([^/]+/[^/]+)/(revision|tree)/(.+?)/?", path)
-        resolve = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
-        repo_id = (api or resolve).group(1) if (api or resolve) else None
-        repo = self.repos.get(repo_id)
-        if repo is None:
-            return self._error(handler, 404, "RepoNotFound")
-        if (repo["private"] or repo["gated"]) and "authorization" not in {k.lower() for k in handler.headers}:
-            return self._error(handler, 401, "GatedRepo" if repo["gated"] else "RepoNotFound")
-        revision = (api or resolve).group(3 if api else 2)
-        commit = repo["branches"].get(revision, revision if revision in repo["commits"] else None)
-        if commit is None:
-            return self._error(handler, 404, "RevisionNotFound")
-        files = repo["commits"][commit]
-        if api and api.group(2) == "revision":
-            data = {"id": repo_id, "sha": commit, "private": repo["private"],
-                    "siblings": [{"rfilename": p} for p in sorted(files)]}
-            return self._send(handler, 200, json.dumps(data).encode(), body, {"Content-Type": "application/json"})
-        if api:
-            tree = [{"type": "file", "path": p, "size": len(c), "oid": _git_blob_id(c)} for p, c in sorted(files.items())]
-            return self._send(handler, 200, json.dumps(tree).encode(), body, {"Content-Type": "application/json"})
-        filename = resolve.group(3)
-        if filename not in files:
-            return self._error(handler, 404, "EntryNotFound", {"X-Repo-Commit": commit})
-        content = files[filename]
-        self._send(handler, 200, content, body, {"X-Repo-Commit": commit, "ETag": f'"{_git_blob_id(content)}"'})
-
-    @staticmethod
-    def _error(handler, status: int, code: str, headers: dict | None = None) -> None:
-        FakeHub._send(handler, status, json.dumps({"error": code}).encode(), True,
-                      {"X-Error-Code": code, "Content-Type": "application/json", **(headers or {})})
-
-    @staticmethod
-    def _send(handler, status: int, data: bytes, body: bool, headers: dict) -> None:
-        handler.send_response(status)
-        for key, value in headers.items():
-            handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        if body and handler.command != "HEAD":
-            handler.wfile.write(data)
-
-
-def _git_blob_id(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-class FakeHfApi:
-    """Stands in for ``huggingface_hub.HfApi`` in ``training.push``: records every call, and
-    turns each commit into repo content on a ``FakeHub`` (when given one)."""
-
-    instances: list[FakeHfApi] = []
-
-    def __init__(self, token=None, fake_hub: FakeHub | None = None, existing: list[str] | None = None):
-        self.token = token
-        self.fake_hub = fake_hub
-        self.existing = existing or []
-        self.calls: list[tuple[str, tuple, dict]] = []
-        FakeHfApi.instances.append(self)
-
-    def create_repo(self, *args, **kwargs):
-        self.calls.append(("create_repo", args, kwargs))
-
-    def create_branch(self, *args, **kwargs):
-        self.calls.append(("create_branch", args, kwargs))
-
-    def list_repo_files(self, *args, **kwargs):
-        self.calls.append(("list_repo_files", args, kwargs))
-        return [".gitattributes", *self.existing]
-
-    def create_commit(self, repo_id, operations, **kwargs):
-        operations = list(operations)
-        self.calls.append(("create_commit", (repo_id, operations), kwargs))
-        files = {}
-        for op in operations:
-            if hasattr(op, "path_or_fileobj"):
-                source = op.path_or_fileobj
-                files[op.path_in_repo] = source if isinstance(source, bytes) else Path(source).read_bytes()
-        oid = self.fake_hub.commit(repo_id, files, branch=kwargs.get("revision", "main")) if self.fake_hub else "0" * 40
-
-        class CommitInfo:
-            pass
-
-        info = CommitInfo()
-        info.oid, info.commit_url = oid, f"https://huggingface.co/{repo_id}/commit/{oid}"
-        return info
-
-    def call(self, name: str) -> tuple[tuple, dict]:
-        matches = [(args, kwargs) for n, args, kwargs in self.calls if n == name]
-        assert len(matches) == 1, f"{name} called {len(matches)} times"
-        return matches[0]
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def hf_cache(monkeypatch, tmp_path) -> Path:
-    """An empty Hugging Face cache of this test's own, no token, online mode."""
-    from huggingface_hub import constants
-
-    cache = tmp_path / "hf-cache"
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
-    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "no-stored-tokens"))
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    return cache
-
-
-@pytest.fixture
-def fake_hub(monkeypatch, hf_cache):
-    """A running ``FakeHub`` that the library talks to instead of huggingface.co."""
-    from huggingface_hub import constants
-
-    server = FakeHub()
-    monkeypatch.setattr(constants, "ENDPOINT", server.url)
-    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", server.url + "/{repo_id}/resolve/{revision}/{filename}")
-    yield server
-    server.close()
+# --------------------------------------------------------------------------- helpers
 
 
 def set_offline(monkeypatch) -> None:
@@ -231,13 +55,6 @@ def set_unreachable(monkeypatch) -> None:
     url = "http://127.0.0.1:9"
     monkeypatch.setattr(constants, "ENDPOINT", url)
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
-
-
-def publish(fake_hub: FakeHub, zoo_dir: Path, repo_id: str = OWNER_REPO, **kwargs) -> str:
-    """Put a zoo folder on the fake Hub exactly as ``training.push`` would lay it out."""
-    uploads = push.plan_upload(push.checked_zoo(zoo_dir), repo_id)
-    files = {u.path_in_repo: u.content if isinstance(u.content, bytes) else u.content.read_bytes() for u in uploads}
-    return fake_hub.commit(repo_id, files, **kwargs)
 
 
 def cached_blob(cache: Path, repo_id: str, commit: str, path_in_repo: str) -> Path:
@@ -476,6 +293,19 @@ def test_only_the_manifest_and_the_variants_asked_for_are_fetched(tiny_zoo_path,
     assert zoo.ids == [TINY_VARIANTS[1]]
     assert sorted(fake_hub.downloads()) == sorted(["zoo.json"] + [f"{TINY_VARIANTS[1]}/{n}" for n in PUBLISHED_FILES])
     assert not (zoo.path / TINY_VARIANTS[0]).exists()
+
+
+def test_opening_a_hub_zoo_checks_each_file_against_its_checksum_once(tiny_zoo_path, fake_hub, hf_cache, monkeypatch):
+    from zoo import artifact
+
+    publish(fake_hub, tiny_zoo_path)
+    hashed = []
+    sha256 = artifact.sha256
+    monkeypatch.setattr(artifact, "sha256", lambda path: hashed.append(path.name) or sha256(path))
+
+    zoo = open_zoo(f"hf://{OWNER_REPO}")
+    assert [entry.error for entry in zoo.entries()] == [None] * len(TINY_VARIANTS)
+    assert sorted(hashed) == sorted(artifact.CHECKED_FILES * len(TINY_VARIANTS))
 
 
 def test_a_second_start_uses_the_cache_without_downloading_again(tiny_zoo_path, fake_hub, hf_cache):

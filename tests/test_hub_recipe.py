@@ -1,5 +1,5 @@
 """The model card's Keras-only recipe, run as a Hub user runs it: the exact lines of the card,
-in a fresh Python without the ``zoo`` package, against the test Hub (``tests.test_hub.FakeHub``).
+in a fresh Python without the ``zoo`` package, against the test Hub (``scripts.fake_hub.FakeHub``).
 
 Its answers must be ``python -m zoo classify``'s for the same texts and the same published zoo.
 """
@@ -12,8 +12,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+from scripts.fake_hub import OWNER_REPO, publish
 from tests.conftest import REPO
-from tests.test_hub import OWNER_REPO, fake_hub, hf_cache, publish  # noqa: F401 (fixtures)
 from zoo.artifact import CARD_FILE
 from zoo.card import RECIPE_TEXTS
 from zoo.examples import EXAMPLES
@@ -64,7 +66,8 @@ print(json.dumps({"answers": answers, "zoo_imported": "zoo" in sys.modules}))
 """
 
 
-def test_the_cards_keras_only_recipe_answers_as_zoo_classify_does(fake_hub, hf_cache, tmp_path):  # noqa: F811
+@pytest.mark.slow
+def test_the_cards_keras_only_recipe_answers_as_zoo_classify_does(fake_hub, hf_cache, tmp_path):
     assert len(TEXTS) == 20 and all("\n" not in text for text in TEXTS)
     commit = publish(fake_hub, BUNDLED_ZOO)
     files = fake_hub.repos[OWNER_REPO]["commits"][commit]

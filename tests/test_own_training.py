@@ -86,6 +86,7 @@ def test_the_command_refuses_settings_over_the_caps(imdb, tmp_path, monkeypatch)
     assert not (tmp_path / "zoo").exists()
 
 
+@pytest.mark.slow
 def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
     line = TrainingLine()
     job = TrainingJob(QUICK, seconds=300)
@@ -105,6 +106,7 @@ def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
     assert not folder.exists()  # the temporary folder goes with the job
 
 
+@pytest.mark.slow
 def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
     line = TrainingLine()
     first, second = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
@@ -122,6 +124,7 @@ def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
     assert not folder.exists()
 
 
+@pytest.mark.slow
 def test_stop_keeps_the_best_epoch_so_far(imdb):
     line = TrainingLine()
     job = TrainingJob(OwnSettings(**{**QUICK.__dict__, "epochs": 10, "maxlen": 500, "units": 64, "layers": 4}),

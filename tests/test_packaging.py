@@ -15,6 +15,7 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 from tests.conftest import REPO
@@ -79,6 +80,7 @@ def test_pyproject_declares_what_the_zoo_package_imports_in_ranges_that_admit_th
         assert str(requirement.marker) == str(pin.marker)
 
 
+@pytest.mark.slow
 def test_pip_install_gives_an_importable_zoo_and_a_zoo_command(tmp_path):
     """``pip install .`` (dependencies from this environment) outside the repository: ``import zoo``
     finds the installed package, its long description is the README, ``zoo --help`` runs, and

@@ -10,7 +10,6 @@ import pytest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_hub import fake_hub, hf_cache  # noqa: F401  (fixtures)
 from zoo import probes
 from zoo.artifact import write_json
 from zoo.probes import (
@@ -193,7 +192,7 @@ def test_the_probe_pages_tables_are_generated_from_the_bundled_probes():
 # --- the command ---------------------------------------------------------------------------------
 
 def test_probe_command_prints_json_writes_probes_json_and_updates_a_readme(tiny_zoo_copy, tmp_path):
-    from tests.test_cli import run
+    from tests.support.cli import run
 
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- probes:start -->\nold\n<!-- probes:end -->\nafter\n", encoding="utf-8")
@@ -222,7 +221,7 @@ def test_probe_refuses_bad_arguments_in_one_line(tiny_zoo_copy, capsys, args, me
 
 
 def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
-    from tests.test_cli import run
+    from tests.support.cli import run
 
     (tiny_zoo_copy / TINY_VARIANTS[1] / "model.keras").write_bytes(b"damaged")
     result = run("probe", "--zoo", str(tiny_zoo_copy), "--json")
@@ -234,7 +233,7 @@ def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
 
 
 def test_a_hub_zoo_brings_its_probes_along_with_its_manifest(tiny_results, tiny_zoo_copy, fake_hub, hf_cache):
-    from tests.test_hub import OWNER_REPO, publish
+    from scripts.fake_hub import OWNER_REPO, publish
 
     write_probes(tiny_zoo_copy, tiny_results)
     publish(fake_hub, tiny_zoo_copy)

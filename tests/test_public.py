@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS, AppServer
 from tests.conftest import REPO, TINY_VARIANTS, in_own_process
+from tests.support.app import page_text
 from zoo.artifact import HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, sha256, write_json
 from zoo.deployment import ADMIN_ENV, for_visitors
 from zoo.probes import PROBES_FILE
@@ -125,21 +126,6 @@ def recorded_downloads(monkeypatch) -> list[bytes]:
     return stored
 
 
-def everything_sent(at: AppTest) -> str:
-    """Every element the run produced (sidebar and main, tooltips and chart data included), as text."""
-    found = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            found.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
-
-
 def test_every_tab_of_a_broken_zoo_in_public_mode_shows_no_server_folder(monkeypatch, broken_zoo):
     monkeypatch.setenv("ZOO_SOURCE", str(broken_zoo))
     monkeypatch.delenv(ADMIN_ENV, raising=False)
@@ -153,7 +139,7 @@ def test_every_tab_of_a_broken_zoo_in_public_mode_shows_no_server_folder(monkeyp
     for vid, why in BROKEN.items():
         assert f"Variant {vid} is broken: {why}" in errors
     assert f"Variant {UNLOADABLE} could not answer: cannot load model.keras" in errors
-    seen = [everything_sent(at)]
+    seen = [page_text(at)]
     for tab in TABS[1:]:
         at = AppTest.from_file(str(APP), default_timeout=180)
         at.query_params["tab"] = tab  # a link to the tab
@@ -168,7 +154,7 @@ def test_every_tab_of_a_broken_zoo_in_public_mode_shows_no_server_folder(monkeyp
             assert f"Variant {UNLOADABLE} could not be loaded: cannot load model.keras" in " ".join(e.value for e in at.error)
         if tab == "What they can do":
             assert "Computed on this server" in " ".join(c.value for c in at.caption)  # the stale probes.json
-        seen.append(everything_sent(at))
+        seen.append(page_text(at))
     assert_no_folder_name("\n".join(seen), "an element")
     # The messages as the server had them did name the folder: the boundary took it out (and logged them whole).
     from views.messages import _logged

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_artifact import leftovers, snapshot
+from tests.support.files import leftovers, snapshot
 from zoo.artifact import HISTORY_FILE, HISTORY_KEYS, MANIFEST_FILE, Artifact
 
 VARIANT = TINY_VARIANTS[0]  # simplernn-1x32-len100
@@ -199,7 +199,7 @@ def test_a_checkpoint_from_another_run_is_refused(two_epochs, corpus, tmp_path, 
 # garbage-collected, after the folder is gone.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_checkpoint_save_on_a_full_disk_keeps_the_previous_one(two_epochs, corpus, tmp_path, capsys):
-    from tests.test_faults import mounted_small_disk
+    from tests.support.files import mounted_small_disk
 
     with mounted_small_disk(tmp_path / "disk", "6m") as disk:
         work = disk / VARIANT
@@ -213,6 +213,7 @@ def test_a_checkpoint_save_on_a_full_disk_keeps_the_previous_one(two_epochs, cor
         assert again.history == two_epochs[1].history
 
 
+@pytest.mark.slow
 def test_a_process_whose_checkpoint_save_hit_a_full_disk_exits_cleanly():
     """The failed save's HDF5 file, left open by Keras, crashed the process at exit (HDF5's own
     exit handler, after Python had ended: a segmentation fault after "passed")."""
@@ -237,6 +238,7 @@ def test_closing_what_a_failed_save_left_open_closes_only_that_folders_hdf5_file
     elsewhere.close()
 
 
+@pytest.mark.slow
 def test_resume_restores_the_exact_state_an_uninterrupted_run_had(corpus, tmp_path, monkeypatch):
     """Killed (here: an exception) at the start of epoch 2, then resumed: at that point the resumed
     run holds the same weights, bit for bit. With an EMA recipe, because its checkpoint is taken while
@@ -273,7 +275,7 @@ def test_resume_restores_the_exact_state_an_uninterrupted_run_had(corpus, tmp_pa
 
 def test_a_save_that_finds_the_disk_full_keeps_the_checkpoint_and_resume_only_saves(corpus, tiny_zoo_path, tmp_path,
                                                                                      capsys):
-    from tests.test_faults import fill_up, mounted_small_disk
+    from tests.support.files import fill_up, mounted_small_disk
     from training.fit import train_variant
     from zoo.artifact import DiskFullError
 

@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from training.corpus import Corpus, corpus_files, default_cache_dir
-from training.train import DEFAULT_SEED, corpus_key
+from training.corpus import Corpus, corpus_files, corpus_key, default_cache_dir
+from training.train import DEFAULT_SEED
 from zoo import catalog
 from zoo.artifact import Artifact, ArtifactError, read_manifest
 from zoo.evaluation import SHORT_TEXT_KINDS

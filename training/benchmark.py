@@ -43,8 +43,9 @@ import numpy as np
 
 from training.train import DEFAULT_SEED
 from zoo import catalog
+from zoo.machine import load_average
+from zoo.seed import SEED_VARIANT
 
-DEFAULT_VARIANT = "simplernn-1x32-len500"
 DEFAULT_EPOCHS = 10
 
 
@@ -101,10 +102,6 @@ def seed_code_run(variant_id: str, *, data: str | None, epochs: int, seed: int, 
     }
 
 
-def _load() -> list[float] | None:
-    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
-
-
 def _child(args: list[str], env: dict) -> tuple[float, float | None, subprocess.CompletedProcess]:
     """Run ``python ARGS``; returns its wall clock, its CPU seconds (None where the OS does not
     report children's times, as on Windows) and the finished process."""
@@ -134,14 +131,14 @@ def _phases(whole: float, cpu: float | None, prepare: float, seconds: list[float
 def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int, threads: int, warm_cache: Path | None,
                     limit: int | None) -> dict:
     """One round: the seed's code, then the pipeline, each a whole run in a fresh process."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory(prefix="training-benchmark-") as scratch:
         scratch = Path(scratch)
         common = ["--epochs", str(epochs), "--seed", str(seed), "--threads", str(threads)]
         common += ["--data", data] if data else []
         common += ["--limit", str(limit)] if limit else []
 
-        seed_load = _load()
+        seed_load = load_average()
         print(f"{variant_id}: the seed's code, {epochs} epochs...", file=sys.stderr, flush=True)
         whole, cpu, result = _child(["-m", "training.benchmark", "--seed-code-run", variant_id, "--out", str(scratch), *common],
                                env)
@@ -149,7 +146,7 @@ def benchmark_round(variant_id: str, *, data: str | None, epochs: int, seed: int
             raise RuntimeError(f"the seed's code failed: {result.stderr.strip().splitlines()[-1:]}")
         seed_run = json.loads(result.stdout.strip().splitlines()[-1])
 
-        pipeline_load = _load()
+        pipeline_load = load_average()
         print(f"{variant_id}: python -m training.train, {epochs} epochs...", file=sys.stderr, flush=True)
         cache = warm_cache or scratch / "cache"
         timings = scratch / "timings.json"
@@ -193,7 +190,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     "evaluate), side by side, on the same reviews.",
     )
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA, else download)")
-    parser.add_argument("--variant", default=DEFAULT_VARIANT, choices=list(catalog.BY_ID), metavar="ID",
+    parser.add_argument("--variant", default=SEED_VARIANT, choices=list(catalog.BY_ID), metavar="ID",
                         help="variant to time (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=1, metavar="N",
@@ -216,7 +213,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.seed_code_run:
-        from training.train import use_threads
+        from training.reproduce import use_threads
 
         use_threads(args.threads)
         print(json.dumps(seed_code_run(args.seed_code_run, data=args.data, epochs=args.epochs, seed=args.seed,

@@ -23,7 +23,6 @@ start afresh. Weights, optimizer state, history and best weights carry over exac
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 from dataclasses import asdict, replace
@@ -33,7 +32,7 @@ import keras
 import numpy as np
 
 from training import WORK_FOLDER
-from zoo.artifact import write_json
+from zoo.artifact import fsync_file, write_json
 from zoo.catalog import VariantSpec
 
 FORMAT_VERSION = 1
@@ -128,7 +127,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
             with open(epoch_dir / BEST_FILE, "wb") as file:
                 np.savez(file, *best)
             for path in epoch_dir.iterdir():
-                _fsync(path)
+                fsync_file(path)
         except BaseException:
             close_hdf5_files(epoch_dir)
             shutil.rmtree(epoch_dir, ignore_errors=True)
@@ -240,11 +239,6 @@ def close_hdf5_files(folder: Path) -> None:
                 obj.close()
             except Exception:  # noqa: BLE001 - the flush of a failed save fails again; the save is lost anyway
                 pass
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "r+b") as file:  # Windows refuses to sync a handle opened read-only
-        os.fsync(file.fileno())
 
 
 def _python_state() -> list:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.catalog import VariantSpec
 from zoo.evaluation import SHORT_TEXT_KINDS, short_texts
 from zoo.imdb import SPLIT_SEED, Imdb, Reviews, load_imdb, split_validation
 from zoo.text import TEXT_PIPELINE_VERSION, Vocabulary, pad, tokenize
@@ -36,6 +37,11 @@ CACHE_ENV = "SIMPLERNN_ZOO_CACHE"
 #: The layout of a cache file; a new layout is a new key.
 CACHE_FORMAT = 2
 SPLITS = ("train", "validation", "test", *SHORT_TEXT_KINDS)
+
+
+def corpus_key(spec: VariantSpec) -> tuple[int, float]:
+    """What a variant's corpus depends on besides the data: its vocabulary size and split."""
+    return spec.num_words, spec.recipe.validation_split
 
 
 def default_cache_dir() -> Path:

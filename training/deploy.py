@@ -35,7 +35,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-from training.push import HUB_OWN_FILES, PushRefused, checked_zoo, failure, require_token
+from training.publishing import HUB_OWN_FILES, PushRefused, checked_zoo, failure, require_token
 from zoo.artifact import MANIFEST_FILE, VARIANT_FILES, read_manifest
 from zoo.hub import REPO_TYPE, HubSourceError, check_repo_id, parse_source
 from zoo.report import results_table
@@ -160,7 +160,7 @@ def bundled_zoo_files(zoo_dir: Path = BUNDLED_ZOO) -> dict[str, Path]:
     manifest itself, and e.g. ``probes.json``), then each listed variant's files. Checked first.
 
     Raises:
-        PushRefused: the zoo is not fit to serve (see ``training.push.checked_zoo``).
+        PushRefused: the zoo is not fit to serve (see ``training.publishing.checked_zoo``).
     """
     checked_zoo(zoo_dir)
     prefix = zoo_dir.name

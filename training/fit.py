@@ -9,7 +9,6 @@ only once the reviews are being read in another process.
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,10 +25,10 @@ from zoo.artifact import (
     CARD_FILE, HISTORY_FILE, HISTORY_KEYS, METADATA_FILE, MODEL_FILE, TOKENIZER_FILE, VOCABULARY_FILE, make_metadata,
     write_json, write_variant,
 )
-from zoo.benchmark import cpu_model
 from zoo.card import render_card
 from zoo.catalog import VariantSpec
 from zoo.evaluation import evaluate_rows
+from zoo.machine import this_machine
 
 #: The short name of this training pipeline, recorded in every artifact it writes (before
 #: SimpleRNN's written-out backward pass and the vocabulary-table projection of
@@ -206,4 +205,4 @@ def training_record(code: dict | None = None) -> dict:
     from training.reproduce import code_revision, determinism
 
     return {"pipeline": PIPELINE, "code": code or code_revision(), **determinism(),
-            "machine": {"cpu": cpu_model(), "cores": os.cpu_count()}}
+            "machine": this_machine()}

@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 def read_corpus(args: argparse.Namespace, settings: OwnSettings) -> Corpus:
     """The encoded reviews, through ``training.train``'s cache (read in another process while
     TensorFlow is imported here)."""
-    from training.train import corpus_key, read_corpora
+    from training.corpus import corpus_key
+    from training.train import read_corpora
 
     key = corpus_key(settings.spec())
     with tempfile.TemporaryDirectory(prefix="simplernn-own-") as spare:

@@ -2,27 +2,38 @@
 
 A 32-unit recurrent cell keeps one core busy and no more (one TensorFlow thread per process
 is faster than two), so a whole zoo trains fastest as one process per core. The parent
-encodes the corpus once into the cache (``training.corpus``), then N worker processes take
-variants from a shared queue, the longest first, each reading the cached corpus. Every
-variant is trained exactly as in a sequential run (same seed, same code), so the artifacts
-are the same. Workers report each epoch to the parent, which prints one combined progress
-line per event and one summary at the end. A variant that fails (an exception, or its
-process dying) is reported; the others go on and are kept.
+encodes the corpus once into the cache (``training.corpus``), then hands the variants, the
+longest first, to N worker processes, each reading the cached corpus. Every variant is
+trained exactly as in a sequential run (same seed, same code), so the artifacts are the same.
+Workers report each epoch to the parent, which prints one combined progress line per event
+and one summary at the end. A variant that fails (an exception, or its process dying) is
+reported; the others go on and are kept.
+
+Each worker is a ``concurrent.futures.ProcessPoolExecutor`` of one spawned process (the same
+on every OS; no forked TensorFlow state), kept from variant to variant. One pool per worker
+rather than one pool of N: a process that dies breaks its pool (``BrokenProcessPool``) and
+the pool ends every process it holds, so with one process per pool the variant it was
+training is the only one lost, and a fresh pool takes the next.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
-import queue
+import signal
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.corpus import Corpus
-from training.seeds import Task
+from training.corpus import Corpus, corpus_key
+from training.progress import corpus_summary, duration
+from training.seeds import Task, task_name
 from zoo.catalog import VariantSpec
+from zoo.errors import first_line
 
 #: Relative cost of one step of each cell (matrix products per step), to start the longest variants first.
 #: The order-free references take no recurrent steps: a fraction of one layer's cost.
@@ -36,135 +47,191 @@ def estimated_cost(spec: VariantSpec) -> float:
     return recipe.epochs * spec.maxlen * layers * _CELL_COST[spec.cell] * (1 + recipe.crop_fraction)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One training run as a worker gets it: its name in the progress lines, the task, and
+    the cached corpus file it reads."""
+
+    name: str
+    task: Task
+    corpus_file: str
+
+
+#: What a worker answers for a run: ``("done", folder, seconds)`` or ``("failed", why, seconds)``.
+Outcome = tuple[str, str, float]
+
+
 def train_in_parallel(tasks: list[Task], corpora: dict[tuple, Corpus], files: dict[tuple, Path],
                       args: argparse.Namespace, jobs: int, started: float) -> int:
     """Train ``tasks`` in ``jobs`` worker processes, each reading its corpus from ``files``
-    (``training.corpus.corpus_files``); returns the exit status (1 if any failed)."""
+    (``training.corpus.corpus_files``); returns the exit status (1 if any failed).
+
+    Raises:
+        KeyboardInterrupt: Ctrl+C; the workers are ended first, quietly.
+    """
     from training.reproduce import code_revision
-    from training.train import corpus_key, read_line, task_name
 
     for corpus in corpora.values():
-        print(read_line(corpus, started), flush=True)
+        print(corpus_summary(corpus, started), flush=True)
     order = sorted(tasks, key=lambda task: estimated_cost(task.spec), reverse=True)
     print(f"Training {len(order)} run(s) in {jobs} processes of {args.threads or 'default'} thread(s) each.",
           flush=True)
     options = {"threads": args.threads, "resume": args.resume, "work": str(args.work) if args.work else None,
                "op_determinism": args.op_determinism, "code": code_revision()}
     names = {task: task_name(task, args.seeds) for task in tasks}
-    jobs_list = [(names[task], task, str(files[corpus_key(task.spec)])) for task in order]
-    return _summary([names[task] for task in tasks], _run(jobs_list, options, jobs, started), started)
+    runs = [Run(names[task], task, str(files[corpus_key(task.spec)])) for task in order]
+    results = run_in_workers(runs, jobs, started, train_one, options)
+    return _summary([names[task] for task in tasks], results, started)
 
 
-def _run(tasks: list[tuple[str, Task, str]], options: dict, jobs: int, started: float) -> dict[str, tuple]:
-    """Run the tasks (name, task, corpus file) in ``jobs`` processes; returns
-    ``{name: ("done", folder, s) | ("failed", why, s)}``."""
-    from training.train import _duration
+@dataclass
+class Board:
+    """The combined progress display: what runs, what is done, one line per event."""
 
-    context = multiprocessing.get_context("spawn")  # the same on every OS; no forked TensorFlow state
-    todo, events = context.Queue(), context.Queue()
-    for task in tasks:
-        todo.put(task)
-    total = len(tasks)
-    results: dict[str, tuple] = {}
-    holding: dict[int, tuple[str, float]] = {}  # worker pid -> (variant id, start time)
-    workers: list = []
+    total: int
+    started: float
+    running: list[str] = field(default_factory=list)
+    results: dict[str, Outcome] = field(default_factory=dict)
 
-    def start_worker():
-        todo.put(None)  # one stop sign per worker: it stops when it takes one
-        worker = context.Process(target=worker_main, args=(todo, events, options), daemon=True)
-        worker.start()
-        workers.append(worker)
+    def status(self) -> str:
+        return (f"[{len(self.results)}/{self.total} done · {duration(time.perf_counter() - self.started)}] "
+                f"running: {', '.join(self.running) or 'none'}")
 
-    for _ in range(jobs):
-        start_worker()
+    def event(self, kind: str, name: str, detail: str | None) -> None:
+        """A worker's news: ``("start", name, None)`` or ``("epoch", name, line)``."""
+        if name in self.results:
+            return  # news that arrived after the run's outcome
+        if kind == "start" and name not in self.running:
+            self.running.append(name)
+            print(f"{self.status()}\n  {name}: started", flush=True)
+        elif kind == "epoch":
+            print(f"  {name}: {detail}", flush=True)
 
-    def status() -> str:
-        running = ", ".join(vid for vid, _ in holding.values()) or "none"
-        return f"[{len(results)}/{total} done · {_duration(time.perf_counter() - started)}] running: {running}"
-
-    while len(results) < total:
-        try:
-            event = events.get(timeout=1.0)
-        except queue.Empty:
-            event = None
-        if event is not None:
-            kind, pid, vid, detail = event
-            if kind == "start":
-                holding[pid] = (vid, time.perf_counter())
-                print(f"{status()}\n  {vid}: started", flush=True)
-            elif kind == "epoch":
-                print(f"  {vid}: {detail}", flush=True)
-            elif kind in ("done", "failed"):
-                _, since = holding.pop(pid, (vid, time.perf_counter()))
-                results[vid] = (kind, detail, time.perf_counter() - since)
-                word = f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"
-                print(f"  {vid}: {word} ({_duration(results[vid][2])})\n{status()}", flush=True)
-            continue
-        # No news for a second: did a worker die while holding a variant?
-        for worker in list(workers):
-            if worker.exitcode is None:
-                continue
-            workers.remove(worker)
-            if worker.pid in holding:
-                vid, since = holding.pop(worker.pid)
-                results[vid] = ("failed", f"its process ended with exit code {worker.exitcode}",
-                                time.perf_counter() - since)
-                print(f"  {vid}: FAILED: its process ended with exit code {worker.exitcode}\n{status()}", flush=True)
-                if len(results) < total:
-                    start_worker()  # its stop sign is still in the queue for the replacement
-        if not workers and len(results) < total:
-            for name, _, _ in tasks:
-                results.setdefault(name, ("failed", "no worker took it", 0.0))
-    for worker in workers:
-        worker.join(timeout=30)
-    return results
+    def finish(self, name: str, outcome: Outcome) -> None:
+        kind, detail, seconds = outcome
+        self.results[name] = outcome
+        if name in self.running:
+            self.running.remove(name)
+        word = f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"
+        print(f"  {name}: {word} ({duration(seconds)})\n{self.status()}", flush=True)
 
 
-def _summary(names: list[str], results: dict[str, tuple], started: float) -> int:
-    from training.train import _duration
+def run_in_workers(runs: list[Run], jobs: int, started: float, work: Callable[[Run, dict], Outcome],
+                   options: dict) -> dict[str, Outcome]:
+    """Run ``work(run, options)`` for each of ``runs`` (in order) in ``jobs`` worker processes,
+    printing the combined progress; returns ``{name: outcome}``.
 
+    ``work`` runs in a worker and tells its news with ``tell``; it must be importable by name.
+    A worker whose process dies is replaced, and its run is failed.
+    """
+    context = multiprocessing.get_context("spawn")
+    # A SimpleQueue's put writes to the pipe before it returns (no feeder thread), so a run's
+    # news is always there to read before its outcome.
+    events = context.SimpleQueue()
+    board = Board(len(runs), started)
+    waiting = list(runs)
+    pools = [_pool(context, events) for _ in range(jobs)]
+    busy: dict[Future, tuple[int, Run, float]] = {}  # future -> (worker, run, start time)
+    try:
+        while waiting or busy:
+            for worker in sorted(set(range(jobs)) - {w for w, _, _ in busy.values()}):
+                if waiting:
+                    run = waiting.pop(0)
+                    busy[pools[worker].submit(work, run, options)] = (worker, run, time.perf_counter())
+            done, _ = wait(busy, timeout=0.5, return_when=FIRST_COMPLETED)
+            _read_events(events, board)
+            for future in done:
+                worker, run, since = busy.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as error:
+                    outcome = ("failed", f"its process ended unexpectedly ({first_line(error)})",
+                               time.perf_counter() - since)
+                    pools[worker].shutdown(wait=True)
+                    pools[worker] = _pool(context, events)
+                board.finish(run.name, outcome)
+    except KeyboardInterrupt:
+        _end_workers(pools)
+        raise
+    for pool in pools:
+        pool.shutdown(wait=True)
+    return board.results
+
+
+def _pool(context, events) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_worker, initargs=(events,))
+
+
+def _read_events(events, board: Board) -> None:
+    while not events.empty():
+        board.event(*events.get())
+
+
+def _end_workers(pools: list[ProcessPoolExecutor]) -> None:
+    """After Ctrl+C: drop what no worker has started, and end the workers now (each unfinished
+    variant keeps its last completed epoch's checkpoint)."""
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=30)
+
+
+def _summary(names: list[str], results: dict[str, Outcome], started: float) -> int:
     failed = [name for name in names if results.get(name, ("failed",))[0] != "done"]
     print(f"\nTrained {len(names) - len(failed)} of {len(names)} run(s) in "
-          f"{_duration(time.perf_counter() - started)} of wall time:")
+          f"{duration(time.perf_counter() - started)} of wall time:")
     for name in names:
         kind, detail, seconds = results.get(name, ("failed", "not run", 0.0))
-        print(f"  {name:<44} {_duration(seconds):>7}  " + (f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"))
+        print(f"  {name:<44} {duration(seconds):>7}  " + (f"wrote {detail}" if kind == "done" else f"FAILED: {detail}"))
     if failed:
         print(f"error: {len(failed)} run(s) failed: {', '.join(failed)}; the others were written", file=sys.stderr)
     return 1 if failed else 0
 
 
-def worker_main(todo, events, options: dict) -> None:
-    """A worker process: train the variants it takes from ``todo`` until it takes ``None``.
+# --- in the worker processes ---------------------------------------------------------------------
 
-    Ctrl+C reaches it too: it then stops quietly, and the parent says what is kept."""
-    try:
-        _work(todo, events, options)
-    except KeyboardInterrupt:
-        pass
+_events = None  # the parent's event queue, set when the worker starts
+_corpora: dict[str, Corpus] = {}  # the corpora this worker has read, by file
+_ready = False  # TensorFlow's threads set (``use_threads``)
 
 
-def _work(todo, events, options: dict) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def _start_worker(events) -> None:
+    """A worker starts: Ctrl+C is the parent's to handle (it ends the workers), so a worker
+    never prints a traceback for it."""
+    global _events
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _events = events
+
+
+def tell(kind: str, name: str, detail: str | None = None) -> None:
+    """Send the parent a run's news: ``"start"``, or ``"epoch"`` with its progress line."""
+    _events.put((kind, name, detail))
+
+
+def train_one(run: Run, options: dict) -> Outcome:
+    """Train one run in this worker; an exception is its outcome, and the worker goes on."""
     import keras
 
     from training.fit import EpochReporter, train_variant
     from training.reproduce import use_threads
 
-    use_threads(options["threads"], op_determinism=options["op_determinism"])
-    corpora: dict[str, Corpus] = {}
-    pid = os.getpid()
-    while (job := todo.get()) is not None:
-        name, task, path = job
-        spec = task.spec
-        events.put(("start", pid, name, None))
-        try:
-            corpus = corpora.get(path) or corpora.setdefault(path, Corpus.read(Path(path)))
-            work = Path(options["work"]) / task.work_name if options["work"] else None
-            folder = train_variant(spec, corpus, seed=task.seed, out=task.out, verbose=0, code=options["code"],
-                                   work=work, resume=options["resume"],
-                                   progress=EpochReporter(spec, lambda line, n=name: events.put(("epoch", pid, n, line))))
-            events.put(("done", pid, name, str(folder)))
-        except Exception as error:  # reported to the parent; this worker goes on with the next variant
-            events.put(("failed", pid, name, f"{type(error).__name__}: {error}".splitlines()[0]))
-        keras.backend.clear_session()
+    global _ready
+    if not _ready:
+        use_threads(options["threads"], op_determinism=options["op_determinism"])
+        _ready = True
+    started = time.perf_counter()
+    tell("start", run.name)
+    task = run.task
+    try:
+        corpus = _corpora.get(run.corpus_file) or _corpora.setdefault(run.corpus_file, Corpus.read(Path(run.corpus_file)))
+        work = Path(options["work"]) / task.work_name if options["work"] else None
+        folder = train_variant(task.spec, corpus, seed=task.seed, out=task.out, verbose=0, code=options["code"],
+                               work=work, resume=options["resume"],
+                               progress=EpochReporter(task.spec, lambda line: tell("epoch", run.name, line)))
+        outcome = ("done", str(folder), time.perf_counter() - started)
+    except Exception as error:  # reported to the parent; this worker goes on with the next variant
+        outcome = ("failed", f"{type(error).__name__}: {first_line(error)}", time.perf_counter() - started)
+    keras.backend.clear_session()
+    return outcome

@@ -34,23 +34,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-from zoo import tokenizer_file
-from zoo.artifact import CARD_FILE, MANIFEST_FILE, PUBLISHED_FILES, TOKENIZER_FILE, ArtifactError, read_manifest
+from training.publishing import HUB_OWN_FILES, PushRefused, checked_zoo, failure, require_token
+from zoo.artifact import CARD_FILE, MANIFEST_FILE, PUBLISHED_FILES
 from zoo.card import render_card
-from zoo.probes import PROBES_FILE, read_probes, stale_reason
 from zoo.hub import DEFAULT_REVISION, REPO_TYPE, HubSourceError, check_repo_id
+from zoo.probes import PROBES_FILE
 from zoo.report import render_zoo_card
-from zoo.store import BUNDLED_ZOO, Zoo, ZooError, open_zoo
+from zoo.store import BUNDLED_ZOO, Zoo
 
 ZOO_CARD = "README.md"
-# Files the Hub creates in every repo; a push never deletes them.
-HUB_OWN_FILES = frozenset({".gitattributes"})
-
-
-class PushRefused(Exception):
-    """A push that must not happen; the message says why in one line."""
 
 
 @dataclass(frozen=True)
@@ -59,57 +53,6 @@ class Upload:
 
     path_in_repo: str
     content: Path | bytes
-
-
-def checked_zoo(zoo_dir: Path) -> Zoo:
-    """Open a zoo folder that is fit to publish: a manifest listing variants, each complete,
-    matching its own checksums and with the ``tokenizer.json`` of its vocabulary, and probe
-    results (if any) computed from those very models.
-
-    Raises:
-        PushRefused: the folder is missing, has no manifest or no variants, or a variant is
-            incomplete, fails its checksums or lacks its tokenizer file (or holds another one),
-            or ``probes.json`` is unreadable or out of date.
-    """
-    try:
-        zoo = open_zoo(zoo_dir)
-    except ZooError as error:
-        raise PushRefused(str(error)) from None
-    if not (zoo.path / MANIFEST_FILE).is_file():
-        raise PushRefused(f"{zoo.path} has no {MANIFEST_FILE}: not a zoo folder (train one with `python -m training.train`)")
-    if not read_manifest(zoo.path):
-        raise PushRefused(f"{zoo.path}/{MANIFEST_FILE} lists no variants: nothing to publish")
-    for entry in zoo.entries():
-        if entry.artifact is None:
-            raise PushRefused(f"variant {entry.id} is incomplete: {entry.error}")
-        try:
-            entry.artifact.verify()
-        except Exception as error:  # ArtifactError, or OSError for an unreadable file
-            raise PushRefused(f"variant {entry.id} fails its own checksums: {error}") from None
-        found = tokenizer_file.problem(entry.artifact.path / TOKENIZER_FILE, entry.artifact.vocabulary())
-        if found:
-            raise PushRefused(f"variant {entry.id}: {found[1]}: write it with "
-                              f"`python -m training.refresh --zoo {zoo.path}`")
-    try:
-        probes = read_probes(zoo.path)
-    except ArtifactError as error:
-        raise PushRefused(f"{error}: compute it again with `python -m zoo probe --zoo {zoo.path} --write`") from None
-    why = probes is not None and stale_reason(zoo, probes)
-    if why:
-        raise PushRefused(f"{PROBES_FILE} is out of date ({why}): run `python -m zoo probe --zoo {zoo.path} --write`")
-    return zoo
-
-
-def require_token() -> str:
-    """The Hugging Face token (``HF_TOKEN`` or the ``hf auth login`` store); never printed.
-
-    Raises:
-        PushRefused: there is none.
-    """
-    token = get_token()
-    if not token:
-        raise PushRefused("no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access)")
-    return token
 
 
 def plan_upload(zoo: Zoo, repo_id: str) -> list[Upload]:
@@ -173,12 +116,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true",
                         help="no network: check the zoo and print each path that would be uploaded")
     return parser.parse_args(argv)
-
-
-def failure(doing: str, repo_id: str, error: Exception) -> str:
-    """A failed Hub call in one line (its type and the first line of its message), for the CLI."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{doing} {repo_id} failed: {error.__class__.__name__}: {first}"
 
 
 def main(argv: list[str] | None = None) -> int:

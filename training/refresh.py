@@ -12,13 +12,11 @@ that fails its checksums is reported and left as it is. Each file is replaced at
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from zoo import tokenizer_file
-from zoo.artifact import CARD_FILE, MANIFEST_FILE, TOKENIZER_FILE, Artifact, ArtifactError
+from zoo.artifact import CARD_FILE, MANIFEST_FILE, TOKENIZER_FILE, Artifact, ArtifactError, write_atomically
 from zoo.card import render_card
 from zoo.store import BUNDLED_ZOO, ZooError, open_zoo
 
@@ -34,10 +32,7 @@ def replace_text(path: Path, text: str) -> bool:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return False
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as file:
-        file.write(data)
-    os.chmod(file.name, 0o644)
-    os.replace(file.name, path)
+    write_atomically(path, data)
     return True
 
 

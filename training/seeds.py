@@ -36,6 +36,11 @@ class Task:
         return self.spec.id if self.served else f"{self.spec.id}-seed-{self.seed}"
 
 
+def task_name(task: Task, seeds: int) -> str:
+    """A run as the progress lines name it: the variant id, and its seed when there are several."""
+    return f"{task.spec.id} (seed {task.seed})" if seeds > 1 else task.spec.id
+
+
 def seed_zoo(out: Path, seed: int) -> Path:
     """The zoo folder of the runs with ``seed`` for the zoo ``out``: beside the work folders,
     never inside a zoo folder (``OUT/../.training-work/<OUT name>/seeds/seed-<seed>``)."""

@@ -25,35 +25,18 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from training.corpus import Corpus, corpus_files, default_cache_dir
+from training.corpus import Corpus, corpus_files, corpus_key, default_cache_dir
+from training.progress import corpus_summary, duration
 from training.reproduce import code_revision, use_threads
-from training.seeds import Task, record_seed_runs, tasks_for
+from training.seeds import Task, record_seed_runs, task_name, tasks_for
 from zoo import catalog
 from zoo.artifact import DiskFullError, read_manifest, write_json
-from zoo.catalog import VariantSpec
 from zoo.imdb import IMDB_ENV, DataError, resolve_path
 
 DEFAULT_SEED = 1337
 #: Where trained variants go unless ``--out`` says otherwise: a working folder git ignores.
 #: The bundled zoo is written only when asked for by name (``--out bundled_zoo``).
 DEFAULT_OUT = Path("zoo-out")
-
-
-def corpus_key(spec: VariantSpec) -> tuple[int, float]:
-    """What a variant's corpus depends on besides the data: its vocabulary size and split."""
-    return spec.num_words, spec.recipe.validation_split
-
-
-def read_line(corpus: Corpus, started: float) -> str:
-    """What the command says once the reviews are read."""
-    return (f"{len(corpus.train)} training, {len(corpus.validation)} validation, {len(corpus.test)} test reviews; "
-            f"vocabulary of {len(corpus.vocabulary)} ({_duration(time.perf_counter() - started)} to read and encode)")
-
-
-def _duration(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -183,14 +166,14 @@ def train_here(tasks: list[Task], corpora: dict[tuple, Corpus], args: argparse.N
 
     use_threads(args.threads, op_determinism=args.op_determinism)
     for corpus in corpora.values():
-        print(read_line(corpus, started), flush=True)
+        print(corpus_summary(corpus, started), flush=True)
     code = code_revision()
     for number, task in enumerate(tasks, 1):
         spec = task.spec
         elapsed = time.perf_counter() - started
         left = ", ".join(task_name(t, args.seeds) for t in tasks[number:]) or "nothing"
         print(f"\n[{number}/{len(tasks)}] {task_name(task, args.seeds)} · {spec.recipe.epochs} epochs · "
-              f"elapsed {_duration(elapsed)} · after it: {left}", flush=True)
+              f"elapsed {duration(elapsed)} · after it: {left}", flush=True)
         try:
             folder = train_variant(spec, corpora[corpus_key(spec)], seed=task.seed, out=task.out,
                                    verbose=2 if args.quiet else 1, code=code,
@@ -202,13 +185,8 @@ def train_here(tasks: list[Task], corpora: dict[tuple, Corpus], args: argparse.N
             print(f"error: {error}\n{RESUME_HINT}", file=sys.stderr)
             return 1
         print(f"wrote {folder}", flush=True)
-    print(f"\nTrained {len(tasks)} run(s) in {_duration(time.perf_counter() - started)}.")
+    print(f"\nTrained {len(tasks)} run(s) in {duration(time.perf_counter() - started)}.")
     return 0
-
-
-def task_name(task: Task, seeds: int) -> str:
-    """A run as the progress lines name it: the variant id, and its seed when there are several."""
-    return f"{task.spec.id} (seed {task.seed})" if seeds > 1 else task.spec.id
 
 
 def finish(tasks: list[Task], args: argparse.Namespace, status: int) -> int:

@@ -7,14 +7,10 @@ their artifacts, local and Hub stores, loading and inference.
     z.classify(["A wonderful film."])        # {variant id: array of P(positive)}
 """
 
-import os
-
-# TensorFlow's C++ start-up chatter is noise to a person using the CLI or the app.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 from .artifact import Artifact, ArtifactError
 from .catalog import CATALOG, Recipe, VariantSpec
-from .store import BUNDLED_ZOO, HubUnreachableError, Zoo, ZooError, open_zoo, open_zoo_or_bundled
+from .errors import HubUnreachableError, ZooError
+from .store import BUNDLED_ZOO, Zoo, open_zoo, open_zoo_or_bundled
 from .text import Vocabulary, tokenize
 
 __all__ = [

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import VariantSpec
+from .catalog import VariantSpec, has_json_type
 from .text import TEXT_PIPELINE_VERSION, Vocabulary
 
 FORMAT_VERSION = 1
@@ -151,7 +151,7 @@ class Artifact:
             raise ArtifactError(f"{path.name}: artifact format {metadata.get('format')!r}, expected {FORMAT_VERSION}")
         if not isinstance(history, dict) or not all(isinstance(history.get(key), list) for key in HISTORY_KEYS):
             raise ArtifactError(f"{path.name}: {HISTORY_FILE} lacks one of {', '.join(HISTORY_KEYS)}")
-        bad = next((key for key in HISTORY_KEYS if not all(_has_type(v, float) for v in history[key])), None)
+        bad = next((key for key in HISTORY_KEYS if not all(has_json_type(v, float) for v in history[key])), None)
         if bad:
             raise ArtifactError(f"{path.name}: {HISTORY_FILE}: {bad} holds a value that is not a number")
         why = metadata_problem(metadata)
@@ -284,10 +284,10 @@ def metadata_problem(metadata: dict) -> str | None:
         if name not in metadata:
             if required:
                 return f"no {name!r}"
-        elif not _has_type(metadata[name], kind):
+        elif not has_json_type(metadata[name], kind):
             return f"{name} is {metadata[name]!r}, not {'a number' if kind is float else kind.__name__}"
     for name, kind in DATA_TYPES.items():
-        if not _has_type(metadata["data"].get(name), kind):
+        if not has_json_type(metadata["data"].get(name), kind):
             return f"data.{name} is {metadata['data'].get(name)!r}, not {kind.__name__}"
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.get("files", {}).items()):
         return "files is not a map of file names to sha256 sums"
@@ -303,13 +303,6 @@ def metadata_problem(metadata: dict) -> str | None:
     except (ValueError, TypeError) as error:
         return str(error)
     return None
-
-
-def _has_type(value, kind: type) -> bool:
-    """JSON's view of a type: any number is a float, and a bool is not a number."""
-    if isinstance(value, bool):
-        return kind is bool
-    return isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
 
 
 def _version(package: str) -> str | None:
@@ -331,11 +324,16 @@ def _read_json(path: Path, prefix: str = "") -> dict:
 
 
 def write_json(path: Path, data: dict | list) -> None:
-    """Write JSON atomically: a temporary file in the same folder, then ``os.replace``."""
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as file:
+    """Write JSON atomically (``write_atomically``), indented, with ``\n`` line ends on every OS."""
+    write_atomically(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Make ``path`` hold ``data`` or leave it as it was: a temporary file in the same folder,
+    flushed to disk, then ``os.replace``."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as file:
         try:
-            json.dump(data, file, indent=2)
-            file.write("\n")
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         except BaseException:
@@ -343,6 +341,13 @@ def write_json(path: Path, data: dict | list) -> None:
             raise
     os.chmod(file.name, 0o644)
     os.replace(file.name, path)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk. It is opened for writing (nothing is written): Windows
+    refuses to sync a handle opened read-only."""
+    with open(path, "r+b") as file:
+        os.fsync(file.fileno())
 
 
 def write_variant(zoo_dir: Path, variant_id: str, fill) -> Path:
@@ -419,14 +424,9 @@ def recover(zoo_dir: Path, variant_id: str | None = None) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
-    """Flush every file of ``folder`` to disk, then the folder itself where that is possible.
-
-    Files are opened for writing (nothing is written): Windows refuses to sync a handle
-    opened read-only.
-    """
+    """Flush every file of ``folder`` to disk, then the folder itself where that is possible."""
     for path in folder.iterdir():
-        with open(path, "r+b") as file:
-            os.fsync(file.fileno())
+        fsync_file(path)
     _fsync_dir(folder)
 
 

@@ -8,7 +8,7 @@
 - ``classify_one_p50_ms``, ``classify_one_p95_ms``: one test review through every variant
   (``Zoo.classify([text])``, as the app and ``python -m zoo classify`` call it), warm, over
   ``repeats`` different reviews.
-- ``keras_classify_one_p50_ms``, ``keras_speedup``: the reference, the same reviews through
+- ``keras_classify_one_p50_ms``, ``keras_slowdown``: the reference, the same reviews through
   every variant the plain Keras way (``vocabulary.encode``, then ``model.predict_on_batch``,
   whose step Keras traces once but does not compile with XLA), over ``KERAS_REPEATS`` reviews,
   and how many times slower it is than ``classify_one_p50_ms``.
@@ -28,6 +28,7 @@ import numpy as np
 from .artifact import ArtifactError
 from .evaluation import metrics
 from .imdb import Reviews
+from .machine import load_average, this_machine
 from .store import Zoo
 from .text import tokenize
 
@@ -91,7 +92,7 @@ def run_benchmark(zoo: Zoo, test: Reviews, *, repeats: int = 100, seed: int = 0)
         "classify_one_p95_ms": round(float(np.percentile(latencies, 95)), 2),
         "classify_one_reviews": len(latencies),
         "keras_classify_one_p50_ms": round(keras_p50, 2),
-        "keras_speedup": round(keras_p50 / float(np.percentile(latencies, 50)), 1),
+        "keras_slowdown": round(keras_p50 / float(np.percentile(latencies, 50)), 1),
         "classify_one_median_words": int(np.median([len(tokenize(t)) for t in reviews[WARMUP:]])),
         "evaluate_25k_s": round(evaluate_s, 2),
         "evaluate_reviews": len(test),
@@ -127,30 +128,17 @@ def machine_record() -> dict:
 
     return {
         "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
+            **this_machine(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
             if hasattr(os, "sysconf") else None,
             "platform": platform.platform(),
-            "load_average": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+            "load_average": load_average(),
         },
         "libraries": {"python": platform.python_version(), "tensorflow": tf.__version__,
                       "keras": keras.__version__, "numpy": np.__version__},
         "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                     "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
     }
-
-
-def cpu_model() -> str:
-    """The processor's name (``/proc/cpuinfo`` on Linux, else what ``platform`` knows)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def print_summary(report: dict, file=sys.stdout) -> None:
@@ -161,5 +149,5 @@ def print_summary(report: dict, file=sys.stdout) -> None:
     print(f"  classify one       p50 {report['classify_one_p50_ms']:.1f} ms, p95 {report['classify_one_p95_ms']:.1f} ms "
           f"({report['classify_one_reviews']} reviews, median {report['classify_one_median_words']} words)", file=file)
     print(f"  plain Keras        p50 {report['keras_classify_one_p50_ms']:.1f} ms per review "
-          f"(model.predict_on_batch): {report['keras_speedup']:.1f}x slower", file=file)
+          f"(model.predict_on_batch): {report['keras_slowdown']:.1f}x slower", file=file)
     print(f"  evaluate {report['evaluate_reviews']:,} reviews  {report['evaluate_25k_s']:.1f} s", file=file)

@@ -57,9 +57,15 @@ def model_card(data: ModelCardData, body: str) -> ModelCard:
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
 
 
+def training_record(metadata: dict) -> dict:
+    """The artifact's ``training`` record (pipeline, machine, code revision); empty when it has none."""
+    training = metadata.get("training")
+    return training if isinstance(training, dict) else {}
+
+
 def trained_on(metadata: dict) -> str:
     """The machine the artifact records its seconds per epoch on: ``"AMD EPYC, 2 cores"``."""
-    training = metadata.get("training") if isinstance(metadata.get("training"), dict) else {}
+    training = training_record(metadata)
     machine = training.get("machine") if isinstance(training.get("machine"), dict) else {}
     return f"{machine['cpu']}, {machine['cores']} cores" if machine.get("cpu") and machine.get("cores") else \
         "a machine not recorded"
@@ -67,7 +73,7 @@ def trained_on(metadata: dict) -> str:
 
 def provenance(metadata: dict) -> str:
     """How the artifact says it was made: training pipeline, machine, text pipeline, code revision."""
-    training = metadata.get("training") if isinstance(metadata.get("training"), dict) else {}
+    training = training_record(metadata)
     revision = training.get("code_revision") or metadata.get("code_revision")
     parts = [f"trained by the `{training['pipeline']}` training pipeline" if training.get("pipeline") else
              "training pipeline not recorded", f"on {trained_on(metadata)}",

@@ -199,7 +199,7 @@ def _check_fields(kind: type, data: dict, where: str, exclude: tuple[str, ...] =
     for name, value in data.items():
         if name not in hints:
             raise ValueError(f"unknown field {where}.{name} (written by a newer version of the zoo?)")
-        if not _has_type(value, hints[name]):
+        if not has_json_type(value, hints[name]):
             raise ValueError(f"{where}.{name} is {value!r}, not {_type_name(hints[name])}")
     required = [f.name for f in fields(kind) if f.name in hints and f.default is f.default_factory is MISSING]
     missing = [name for name in required if name not in data]
@@ -207,14 +207,16 @@ def _check_fields(kind: type, data: dict, where: str, exclude: tuple[str, ...] =
         raise ValueError(f"{where} lacks {', '.join(missing)}")
 
 
-def _has_type(value, hint) -> bool:
+def has_json_type(value, hint) -> bool:
+    """Whether a value read from JSON has the type ``hint`` names, in JSON's view: any number
+    is a float, a bool is not a number, a tuple of strings is a list of them."""
     if hint is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(_has_type(value, arg) for arg in typing.get_args(hint))
+        return any(has_json_type(value, arg) for arg in typing.get_args(hint))
     if origin is tuple:
         return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
     return isinstance(value, hint)

@@ -7,13 +7,16 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .artifact import ArtifactError
+from .errors import ZooError, missing_variants
+from .hub import HUB_SCHEME
 from .inference import label
 from .notices import mostly_binary, refusal, short_text_notice, short_text_score
-from .store import HUB_SCHEME, Zoo, ZooError, default_source, open_zoo
+from .quiet import quiet_tensorflow_logs
+from .store import Zoo, default_source, open_zoo
 from .text import MAX_TEXT_CHARS, tokenize
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -129,9 +132,9 @@ def cmd_classify(zoo: Zoo, args: argparse.Namespace) -> int:
     if not texts:
         print("error: give texts to classify, or --input FILE", file=sys.stderr)
         return EXIT_USAGE
-    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    unknown = missing_variants(zoo.source, zoo.ids, args.variant or [])
     if unknown:
-        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        print(f"error: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     answers, broken = classify_lines(zoo, texts, args.variant)
     if args.json:
@@ -304,9 +307,9 @@ def cmd_probe(zoo: Zoo, args: argparse.Namespace) -> int:
         print("error: --write needs a zoo folder on this machine, not a Hub zoo (its files are the Hub's cache)",
               file=sys.stderr)
         return EXIT_USAGE
-    unknown = [v for v in args.variant or [] if v not in zoo.ids]
+    unknown = missing_variants(zoo.source, zoo.ids, args.variant or [])
     if unknown:
-        print(f"error: {zoo.source} has no variant {', '.join(unknown)}; it has: {', '.join(zoo.ids)}", file=sys.stderr)
+        print(f"error: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     ids = args.variant or zoo.ids
     done = []
@@ -368,6 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
                              default=default_source())
         return command
 
+    _add_serving_commands(add)
+    _add_checking_commands(add)
+    return parser
+
+
+def _add_serving_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """``list``, ``classify``, ``evaluate`` and ``benchmark``: what the variants answer, and how fast."""
     listing = add("list", "List the variants of a zoo with their metrics.")
     listing.add_argument("--json", action="store_true", help="a JSON array, one object per variant")
 
@@ -389,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--limit", type=int, help="evaluate only this many test reviews, a seeded sample (quick runs)")
     benchmark.add_argument("--json", action="store_true", help="print the numbers as one JSON object on the last line")
 
+
+def _add_checking_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """``report``, ``verify`` and ``probe``: the zoo's table, its soundness, and what its variants can do."""
     report = add("report", "Print the zoo's comparison table (Markdown), or write it and the lessons into a README.")
     report.add_argument("--update", metavar="README", help=f"instead of printing, replace the text between {REPORT_START!r} "
                         f"and {REPORT_END!r} in this file with the table and a line on when and where the variants "
@@ -413,7 +426,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "where the app reads it")
     probe.add_argument("--update", metavar="FILE", help=f"also replace the text between {PROBES_START!r} and "
                        f"{PROBES_END!r} in this file with the probe tables")
-    return parser
 
 
 COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate, "benchmark": cmd_benchmark,
@@ -421,6 +433,7 @@ COMMANDS = {"list": cmd_list, "classify": cmd_classify, "evaluate": cmd_evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow_logs()
     args = build_parser().parse_args(argv)
     # From the Hub, fetch only the variants asked for; a local folder keeps its own checks.
     variants = getattr(args, "variant", None) if str(args.zoo).startswith(HUB_SCHEME) else None

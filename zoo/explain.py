@@ -32,11 +32,6 @@ class WordsSeen:
     def known_count(self) -> int:
         return sum(self.known)
 
-    @property
-    def unknown_words(self) -> list[str]:
-        """The distinct words outside the vocabulary, in order of first appearance."""
-        return list(dict.fromkeys(w for w, k in zip(self.words, self.known) if not k))
-
     def first_read(self, maxlen: int) -> int:
         """The index of the first word a model with this ``maxlen`` reads (it keeps the last words)."""
         return max(0, len(self.words) - maxlen)

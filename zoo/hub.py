@@ -17,6 +17,8 @@ small request); with a commit hash, no request at all. When the Hub cannot be re
 ``HF_HUB_OFFLINE=1``, the library answers from the cache (``refs/<revision>`` names the
 commit last seen). Only when nothing usable is cached does this raise
 ``HubUnreachableError``, on which ``open_zoo_or_bundled`` falls back to the bundled zoo.
+
+``zoo.store.open_zoo`` opens a ``Zoo`` on what ``fetch_hub_zoo`` fetched.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from pathlib import Path
 
 from .artifact import MANIFEST_FILE, PUBLISHED_FILES, Artifact, ArtifactError, read_manifest
 from .probes import PROBES_FILE
-from .store import HUB_SCHEME, HubUnreachableError, Zoo, ZooError, check_variants
+from .errors import HubUnreachableError, ZooError, check_variants, first_line
 
+HUB_SCHEME = "hf://"
 DEFAULT_REVISION = "main"
 REPO_TYPE = "model"
 LIBRARY_NAME = "simplernn-zoo"
@@ -111,8 +114,20 @@ def parse_source(source: str) -> HubSource:
     return HubSource(repo_id, revision.strip() or DEFAULT_REVISION)
 
 
-def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
-    """Open the zoo at ``hf://OWNER/NAME[@REVISION]``, downloading what the cache lacks.
+@dataclass(frozen=True)
+class FetchedZoo:
+    """A Hub zoo in the Hugging Face cache: its snapshot folder, where it came from (repo,
+    revision asked for, commit), why some variants cannot be used (``Zoo.problems``), and
+    the variants whose files passed their checksums (``Zoo.verified``)."""
+
+    path: Path
+    origin: dict
+    problems: dict[str, str]
+    verified: frozenset[str]
+
+
+def fetch_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> FetchedZoo:
+    """Fetch the zoo at ``hf://OWNER/NAME[@REVISION]`` into the cache, downloading what it lacks.
 
     Args:
         source: ``hf://OWNER/NAME`` or ``hf://OWNER/NAME@REVISION``.
@@ -120,9 +135,8 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
             manifest lists.
 
     Returns:
-        A ``Zoo`` on the cached snapshot folder, with ``origin`` naming the repo, the revision
-        asked for and the commit it resolved to. A variant whose files fail their checksums
-        is an entry with the error (see ``Zoo.problems``), never loaded.
+        The cached snapshot folder and its origin. A variant whose files fail their checksums
+        has a problem (see ``Zoo.problems``), so it is never loaded.
 
     Raises:
         HubSourceError: malformed source.
@@ -136,30 +150,51 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
     # The zoo's probe results come with the manifest (a zoo without them simply has none).
     snapshot = Path(_snapshot(hub, hub.revision, [MANIFEST_FILE, PROBES_FILE]))
     commit = snapshot.name  # the library names snapshot folders by commit hash
+    listed = _manifest(hub, snapshot)
+    if variants:
+        check_variants(str(hub), listed, variants)
+    wanted = list(variants) if variants else listed
+    if wanted:
+        _fetch_variants(hub, commit, wanted)
+    problems = _problems(hub, snapshot, wanted)
+    return FetchedZoo(snapshot, {"kind": "hub", "repo": hub.repo_id, "revision": hub.revision, "commit": commit},
+                      problems, frozenset(wanted) - set(problems))
+
+
+def _manifest(hub: HubSource, snapshot: Path) -> list[str]:
+    """The variant ids a fetched snapshot's manifest lists; ``NotAZooRepoError`` without one."""
+    commit = snapshot.name
     if not (snapshot / MANIFEST_FILE).is_file():
         raise NotAZooRepoError(
             f"{hub} (commit {commit[:12]}) has no {MANIFEST_FILE}: it is not a SimpleRNN Zoo repo "
             "(publish one with `python -m training.push`)"
         )
     try:
-        listed = read_manifest(snapshot)
+        return read_manifest(snapshot)
     except ArtifactError as error:
         raise NotAZooRepoError(f"{hub} (commit {commit[:12]}): {error}") from error
-    if variants:
-        check_variants(str(hub), listed, variants)
-    wanted = list(variants) if variants else listed
-    if wanted:
-        # Pinning the second request to the commit keeps manifest and variants consistent
-        # even if the branch moves in between, and skips a second revision lookup.
-        # The tokenizer file too (absent from zoos published before it existed), for ``verify``.
-        patterns = [f"{variant_id}/{name}" for variant_id in wanted for name in PUBLISHED_FILES]
-        try:
-            _snapshot(hub, commit, patterns)
-        except HubUnreachableError as error:
-            raise HubUnreachableError(
-                f"{hub}: the Hub cannot be reached{_offline_hint()} and the cache holds commit {commit[:12]} "
-                f"without all the files of {', '.join(wanted)}."
-            ) from error
+
+
+def _fetch_variants(hub: HubSource, commit: str, wanted: list[str]) -> None:
+    """Fetch the published files of ``wanted`` at ``commit``.
+
+    Pinning this second request to the commit keeps manifest and variants consistent even if
+    the branch moves in between, and skips a second revision lookup. The tokenizer file comes
+    too (absent from zoos published before it existed), for ``verify``.
+    """
+    patterns = [f"{variant_id}/{name}" for variant_id in wanted for name in PUBLISHED_FILES]
+    try:
+        _snapshot(hub, commit, patterns)
+    except HubUnreachableError as error:
+        raise HubUnreachableError(
+            f"{hub}: the Hub cannot be reached{_offline_hint()} and the cache holds commit {commit[:12]} "
+            f"without all the files of {', '.join(wanted)}."
+        ) from error
+
+
+def _problems(hub: HubSource, snapshot: Path, wanted: list[str]) -> dict[str, str]:
+    """Why each fetched variant that cannot be trusted cannot, and what to do about it."""
+    commit = snapshot.name
     problems = {}
     for variant_id in wanted:
         why = _damage(snapshot, variant_id)
@@ -173,13 +208,7 @@ def open_hub_zoo(source: str, *, variants: Sequence[str] | None = None) -> Zoo:
                 f"{why}. The copy in the Hugging Face cache is incomplete or damaged: delete it with "
                 f"`hf cache rm {commit}` and open {hub} again with the Hub reachable"
             )
-    return Zoo(
-        snapshot,
-        source=source,
-        origin={"kind": "hub", "repo": hub.repo_id, "revision": hub.revision, "commit": commit},
-        variants=tuple(variants) if variants else None,
-        problems=problems,
-    )
+    return problems
 
 
 def _damage(snapshot: Path, variant_id: str) -> str | None:
@@ -234,7 +263,7 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
     except IncompleteSnapshotError as error:
         raise HubUnreachableError(
             f"{hub}: the Hub cannot be reached{_offline_hint()} and the cached copy lacks "
-            f"files asked for ({_first_line(error)})."
+            f"files asked for ({first_line(error)})."
         ) from error
     except LocalEntryNotFoundError as error:
         raise HubUnreachableError(
@@ -245,7 +274,7 @@ def _snapshot(hub: HubSource, revision: str, patterns: list[str]) -> str:
         status = error.response.status_code if error.response is not None else None
         if status in (401, 403):
             raise HubAccessError(f"{hub}: the Hub refused access ({status}); check your token") from None
-        raise ZooError(f"{hub}: the Hub answered {status}: {_first_line(error)}") from error
+        raise ZooError(f"{hub}: the Hub answered {status}: {first_line(error)}") from error
     except (httpx.TransportError, ConnectionError) as error:
         raise HubUnreachableError(f"{hub}: the Hub cannot be reached ({error.__class__.__name__}: {error}).") from error
 
@@ -254,7 +283,3 @@ def _offline_hint() -> str:
     from huggingface_hub import constants
 
     return " (HF_HUB_OFFLINE is set)" if constants.is_offline_mode() else ""
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__

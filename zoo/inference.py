@@ -106,9 +106,10 @@ class _Forward:
         return self.model()(x, training=False)
 
 
-def warm_up(model, maxlen: int, batch_size: int = 1, *, compiled: bool = True) -> None:
+def make_forward_pass(model, maxlen: int, batch_size: int = 1, *, compiled: bool = True) -> None:
     """Compile ``model``'s forward pass (``compiled=False``: trace its plain one) for
-    ``batch_size`` rows of ``maxlen`` words now."""
+    ``batch_size`` rows of ``maxlen`` words now, so that the first text it reads waits for
+    neither (``Zoo.warm_up`` does it for a whole zoo)."""
     _outputs(model, np.zeros((batch_size, maxlen), dtype=np.int32), compiled)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .catalog import RECURRENT_CELLS, SEED_RECIPE, VariantSpec
+from .quiet import TF_LOG_ENV
 
 #: Set to ``off`` to switch the *Train your own* tab off, whatever data is configured.
 TRAINING_ENV = "ZOO_TRAINING"
@@ -174,7 +175,7 @@ class TrainingJob:
 
     def start(self) -> None:
         """Start ``python -m training.own`` (one TensorFlow thread: the other core answers Classify)."""
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **TF_LOG_ENV, "PYTHONUNBUFFERED": "1"}
         with open(self.folder / LOG_FILE, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "training.own", *self.settings.arguments(),

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .artifact import MODEL_FILE, VOCABULARY_FILE, ArtifactError, write_json
+from .inference import THRESHOLD
 from .text import TEXT_PIPELINE_VERSION, tokenize
 
 PROBES_FILE = "probes.json"
@@ -218,8 +219,23 @@ class Suite:
 def build_suite() -> Suite:
     """The whole probe suite, the same on every call."""
     suite = Suite()
-    sentences = {True: POSITIVE_SENTENCES, False: NEGATIVE_SENTENCES}
     suite.sentence_words = max(len(tokenize(s)) for s in (*POSITIVE_SENTENCES, *NEGATIVE_SENTENCES))
+    _add_memory(suite)
+    _add_negation(suite)
+    _add_contrast_and_intensity(suite)
+    _add_unknown_words_and_length(suite)
+    return suite
+
+
+_SENTENCES = {True: POSITIVE_SENTENCES, False: NEGATIVE_SENTENCES}
+
+
+def _labelled(suite: Suite, test: str, items: list[tuple[str, bool]]) -> None:
+    suite.labelled[test] = [(suite.add(text), label) for text, label in items]
+
+
+def _add_memory(suite: Suite) -> None:
+    """Memory span: each clear sentence before (or after) k filler words, and the fillers alone."""
     for order in ORDERS:
         suite.memory[order] = {}
         for k in SPAN_K:
@@ -227,16 +243,15 @@ def build_suite() -> Suite:
             for start in range(len(FILLERS)):
                 filler = " ".join(filler_words(k, start))
                 for positive in (True, False):
-                    for sentence in sentences[positive]:
+                    for sentence in _SENTENCES[positive]:
                         parts = (sentence, filler) if order == "sentence_first" else (filler, sentence)
                         indices[positive].append(suite.add(" ".join(p for p in parts if p)))
             suite.memory[order][k] = (indices[True], indices[False])
     for k in SPAN_K[1:]:
         suite.filler[k] = [suite.add(" ".join(filler_words(k, start))) for start in range(len(FILLERS))]
 
-    def labelled(test: str, items: list[tuple[str, bool]]) -> None:
-        suite.labelled[test] = [(suite.add(text), label) for text, label in items]
 
+def _add_negation(suite: Suite) -> None:
     plain, negated = [], []
     suite.pairs["negation.not_good"], suite.pairs["negation.not_bad"] = [], []
     for subject in _SUBJECTS:
@@ -250,18 +265,19 @@ def build_suite() -> Suite:
                     suite.pairs["negation.not_good"].append((suite.add(denied), suite.add(said)))
                 else:
                     suite.pairs["negation.not_bad"].append((suite.add(said), suite.add(denied)))
-    labelled("negation.plain", plain)
-    labelled("negation.negated", negated)
+    _labelled(suite, "negation.plain", plain)
+    _labelled(suite, "negation.negated", negated)
 
-    labelled("contrast.but", [
+
+def _add_contrast_and_intensity(suite: Suite) -> None:
+    _labelled(suite, "contrast.but", [
         (f"{opener}, but {verdict}.", decides)
         for decides in (True, False)
         for opener in _CONTRAST_OPENERS[not decides]
         for verdict in _CONTRAST_VERDICTS[decides]
     ])
-
     for strength in ("weak", "strong"):
-        labelled(f"intensity.{strength}", [
+        _labelled(suite, f"intensity.{strength}", [
             (template.format(adjective), positive)
             for positive in (True, False)
             for template in _INTENSITY_TEMPLATES
@@ -275,17 +291,19 @@ def build_suite() -> Suite:
                 stronger.append((weak_i, strong_i) if positive else (strong_i, weak_i))
     suite.pairs["intensity.direction"] = stronger
 
-    labelled("unknown.names", [
+
+def _add_unknown_words_and_length(suite: Suite) -> None:
+    sentences = _SENTENCES
+    _labelled(suite, "unknown.names", [
         (f"{prefix} {sentence}", positive)
         for prefix in _UNKNOWN_PREFIXES for positive in (True, False) for sentence in sentences[positive]
     ])
-    labelled("unknown.typos", [(text, positive) for positive in (True, False) for text in _TYPOS[positive]])
-    labelled("length.sentence", [(s, positive) for positive in (True, False) for s in sentences[positive]])
-    labelled("length.paragraph", [
+    _labelled(suite, "unknown.typos", [(text, positive) for positive in (True, False) for text in _TYPOS[positive]])
+    _labelled(suite, "length.sentence", [(s, positive) for positive in (True, False) for s in sentences[positive]])
+    _labelled(suite, "length.paragraph", [
         (" ".join(sentences[positive][(i + j) % len(sentences[positive])] for j in range(5)), positive)
         for positive in (True, False) for i in range(len(sentences[positive]))
     ])
-    return suite
 
 
 # --------------------------------------------------------------------------- measuring
@@ -331,7 +349,7 @@ def measure(suite: Suite, p: np.ndarray, maxlen: int) -> dict:
     for test in TEST_IDS:
         if test in suite.labelled:
             items = suite.labelled[test]
-            correct = [(p[i] > 0.5) == label for i, label in items]
+            correct = [(p[i] > THRESHOLD) == label for i, label in items]
         else:
             items = suite.pairs[test]
             correct = [p[low] < p[high] for low, high in items]

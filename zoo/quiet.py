@@ -14,12 +14,25 @@ import os
 import sys
 import tempfile
 
+#: TensorFlow's own setting for its C++ log lines: "2" keeps errors, drops the start-up notes.
+TF_LOG_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def quiet_tensorflow_logs() -> None:
+    """Keep TensorFlow's C++ start-up notes off the terminal, unless the environment says otherwise.
+
+    For entry points (the ``zoo`` command, the app, the training commands), before TensorFlow is
+    imported: the library itself sets no environment variable when it is imported.
+    """
+    for name, value in TF_LOG_ENV.items():
+        os.environ.setdefault(name, value)
+
 
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow and Keras, keeping their start-up output off stderr (once per process)."""
     if "tensorflow" in sys.modules:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow_logs()
     sys.stderr.flush()
     with tempfile.TemporaryFile() as captured:
         saved = os.dup(2)

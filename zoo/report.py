@@ -6,7 +6,7 @@ come from ``results_table``, so the numbers shown anywhere are the ones the arti
 
 from __future__ import annotations
 
-from .card import TAGS, card_data, eval_results, keras_recipe, model_card, trained_on
+from .card import TAGS, card_data, eval_results, keras_recipe, model_card, trained_on, training_record
 from .evaluation import SHORT_TEXT_KINDS
 from .noise import MEASURES, runs
 from .store import Zoo
@@ -64,8 +64,7 @@ def training_caption(zoo: Zoo) -> str:
     """
     groups: dict[str, list[str]] = {}
     for artifact in zoo.artifacts():
-        training = artifact.metadata.get("training")
-        training = training if isinstance(training, dict) else {}
+        training = training_record(artifact.metadata)
         where = trained_on(artifact.metadata)
         pipeline = training.get("pipeline")
         key = f"{where}, trained by `{pipeline}`" if pipeline else where
@@ -89,7 +88,7 @@ def results_caption(zoo: Zoo) -> str:
     when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}" if days else "date not recorded"
     where = set()
     for artifact in zoo.artifacts():
-        training = artifact.metadata.get("training") if isinstance(artifact.metadata.get("training"), dict) else {}
+        training = training_record(artifact.metadata)
         cpu = trained_on(artifact.metadata)
         where.add(f"{cpu}, pipeline `{training['pipeline']}`" if training.get("pipeline") else cpu)
     return f"Trained {when} · {'; '.join(sorted(where))} · {len(zoo.ids)} variants"

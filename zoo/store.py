@@ -10,27 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .artifact import CHECKED_FILES, Artifact, ArtifactError, read_manifest
-from .inference import BATCH_SIZES, probabilities, reading_model, warm_up
+from .artifact import Artifact, ArtifactError, read_manifest
+# The errors are importable from here too, where callers open zoos.
+from .errors import HubUnreachableError, VariantNotFoundError, ZooError, check_variants, missing_variants  # noqa: F401
+from .hub import HUB_SCHEME, fetch_hub_zoo
+from .inference import BATCH_SIZES, make_forward_pass, probabilities, reading_model
 from .text import Vocabulary, pad, tokenize
 
 BUNDLED_ZOO = Path(__file__).resolve().parent.parent / "bundled_zoo"
 ZOO_SOURCE_ENV = "ZOO_SOURCE"
-HUB_SCHEME = "hf://"
 #: Up to this many texts, ``Zoo.classify`` runs the reading models (see there).
 FEW_TEXTS = BATCH_SIZES[1]
-
-
-class ZooError(Exception):
-    """A zoo source cannot be opened; the message says why and what to do."""
-
-
-class HubUnreachableError(ZooError):
-    """The Hugging Face Hub cannot be reached and nothing usable is cached for the source."""
-
-
-class VariantNotFoundError(ZooError):
-    """Variants were asked for that the zoo's manifest does not list."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +44,9 @@ class Zoo:
     Models are loaded on first use and kept; one ``Zoo`` can serve many threads.
     ``variants`` narrows the zoo to some of the variants its manifest lists (None: all);
     ``problems`` marks variants already found unusable when the zoo was opened (for
-    example a damaged download), with the reason, so they show as broken entries.
+    example a damaged download), with the reason, so they show as broken entries;
+    ``verified`` names variants whose checksums were checked as the zoo was opened (a Hub
+    download), so listing them does not read their files again.
     """
 
     path: Path
@@ -62,6 +54,7 @@ class Zoo:
     origin: dict = field(default_factory=dict)
     variants: tuple[str, ...] | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    verified: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -89,7 +82,8 @@ class Zoo:
                     continue
                 try:
                     # A few milliseconds per variant, so a damaged file shows as broken right away.
-                    artifact.verify()
+                    if variant_id not in self.verified:
+                        artifact.verify()
                     entries.append(Entry(variant_id, artifact=artifact))
                 except ArtifactError as error:
                     entries.append(Entry(variant_id, artifact=artifact, error=str(error)))
@@ -111,7 +105,7 @@ class Zoo:
                 if entry.error is not None:
                     raise ArtifactError(entry.error)
                 return entry.artifact
-        raise KeyError(f"{self.source} has no variant {variant_id!r}; it has: {', '.join(self.ids) or 'none'}")
+        raise KeyError(missing_variants(self.source, self.ids, [variant_id]))
 
     def vocabulary(self, variant_id: str) -> Vocabulary:
         """The variant's vocabulary; variants whose vocabularies are equal share one object."""
@@ -190,7 +184,7 @@ class Zoo:
             except ArtifactError:
                 continue
             if variant_id not in self._compiled:
-                warm_up(reader, maxlen, compiled=False)
+                make_forward_pass(reader, maxlen, compiled=False)
             if ready is not None:
                 ready(variant_id)
 
@@ -213,16 +207,13 @@ class Zoo:
 
             def compile_one(job) -> None:
                 variant_id, reader, maxlen = job
-                warm_up(reader, maxlen)
+                make_forward_pass(reader, maxlen)
                 self._compiled.add(variant_id)
 
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
                 list(pool.map(compile_one, jobs))
         finally:
             self._warming = False
-
-    def size_bytes(self, variant_id: str) -> int:
-        return sum((self.path / variant_id / name).stat().st_size for name in CHECKED_FILES)
 
 
 def default_source() -> str:
@@ -242,9 +233,9 @@ def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str]
     """
     source = str(source) if source else default_source()
     if source.startswith(HUB_SCHEME):
-        from .hub import open_hub_zoo
-
-        return open_hub_zoo(source, variants=variants)
+        fetched = fetch_hub_zoo(source, variants=variants)
+        return Zoo(fetched.path, source=source, origin=fetched.origin, variants=tuple(variants) if variants else None,
+                   problems=fetched.problems, verified=fetched.verified)
     path = Path(source).expanduser()
     if not path.is_dir() and path == BUNDLED_ZOO:
         raise ZooError(f"no bundled zoo at {path}: it ships with the repository, not with the installed "
@@ -260,15 +251,6 @@ def open_zoo(source: str | os.PathLike | None = None, *, variants: Sequence[str]
         check_variants(source, listed, variants)
     return Zoo(path, source=str(path), origin={"kind": kind, "path": str(path.resolve())},
                variants=tuple(variants) if variants else None)
-
-
-def check_variants(source: str, listed: Sequence[str], wanted: Sequence[str]) -> None:
-    """Raise ``VariantNotFoundError`` naming the ``wanted`` variants the manifest does not list."""
-    unknown = [variant_id for variant_id in wanted if variant_id not in listed]
-    if unknown:
-        raise VariantNotFoundError(
-            f"{source} has no variant {', '.join(unknown)}; it has: {', '.join(listed) or 'none'}"
-        )
 
 
 def open_zoo_or_bundled(source: str | os.PathLike | None = None) -> tuple[Zoo, str | None]:

@@ -151,7 +151,8 @@ def pad(sequences: Sequence[Sequence[int]], maxlen: int) -> np.ndarray:
     """Keep the last ``maxlen`` indices of each sequence and pad at the front with ``PAD_INDEX``.
 
     The same result as ``keras.utils.pad_sequences(sequences, maxlen)`` with its defaults
-    (``padding="pre"``, ``truncating="pre"``), without the per-row Python overhead.
+    (``padding="pre"``, ``truncating="pre"``), written here so that the text
+    pipeline needs only numpy, never a Keras import.
     """
     out = np.full((len(sequences), maxlen), PAD_INDEX, dtype=np.int32)
     for row, seq in enumerate(sequences):
