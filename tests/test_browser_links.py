@@ -15,7 +15,6 @@ import pytest
 
 from scripts.harness import CHROMIUM, REPO, AppServer
 from tests.conftest import TINY_VARIANTS, in_own_process
-from tests.test_browser import app_url  # noqa: F401  (the fixture)
 from tests.test_browser_app import chromium
 
 pytestmark = [
