@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import io
 import subprocess
 import sys
@@ -103,6 +105,7 @@ def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
     assert listed.returncode == 0 and "simplernn-1x8-len25" in listed.stdout
     folder = job.folder
     del job
+    gc.collect()  # the job may sit in a reference cycle (its process, its line's thread) until a collection
     assert not folder.exists()  # the temporary folder goes with the job
 
 
