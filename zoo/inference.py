@@ -164,6 +164,6 @@ def reading_curve(reader, x: np.ndarray, words: int, *, compiled: bool = True) -
     width = len(x)
     prefixes = np.zeros((words, width), dtype=np.int32)
     for row in range(words):
-        kept = row + 1
-        prefixes[row, width - kept :] = x[width - words : width - words + kept]
+        end = width - words + row + 1  # the text up to and including this word, still pre-padded
+        prefixes[row, width - end :] = x[:end]
     return probabilities(reader, prefixes, compiled=compiled)

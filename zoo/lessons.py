@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from .artifact import Artifact
 from .noise import beyond_noise, runs, verdict
-from .probes import SPAN_K, order_accuracy, read_probes, span_text
+from .probes import order_accuracy, read_probes
 from .seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_VARIANT
 from .store import Zoo
 
@@ -118,46 +118,6 @@ def maxlen(zoo: Zoo, probes: dict | None) -> str | None:
     return f"{headline} ({detail}; {shortest.spec.maxlen} against {longest.spec.maxlen}: {_noise(shortest, longest)}){reviews}.{cells}"
 
 
-def short_texts(zoo: Zoo, probes: dict | None) -> str | None:
-    def accuracy(a: Artifact) -> tuple[float, float] | None:
-        short = a.metadata.get("short_text_accuracy") or {}
-        return (short["first_sentence"], short["last_sentence"]) if {"first_sentence", "last_sentence"} <= set(short) else None
-
-    measured = {a.id: (a, accuracy(a)) for a in zoo.artifacts() if accuracy(a)}
-    seed = [pair for a, pair in measured.values() if a.spec.recipe.name == "seed" and a.spec.cell == "SimpleRNN"]
-    if not seed:
-        return None
-    best, pair = max(measured.values(), key=lambda item: sum(item[1]))
-    easier = "the last sentence (often the verdict) being easier than the first" if all(
-        last >= first for first, last in seed) else "the first and the last sentence alike"
-    return (f"**Short texts are hard for models trained on whole reviews.** On one sentence of a test review, "
-            f"the seed-recipe SimpleRNNs drop to {_span([x for p in seed for x in p])} accuracy, {easier}. "
-            f"Best on both is `{best.id}` ({pair[0]:.3f} / {pair[1]:.3f}, and {_acc(best)} on whole reviews).")
-
-
-def memory(zoo: Zoo, probes: dict | None) -> str | None:
-    if not probes or not probes.get("variants"):
-        return None
-    results = {vid: r for vid, r in probes["variants"].items() if vid in zoo.ids}
-    first = {vid: r["memory"]["sentence_first"] for vid, r in results.items()}
-    measured = {vid: m for vid, m in first.items() if m["span"] is not None}
-    if not measured:
-        return None
-    spans = {vid: m["span"] for vid, m in measured.items() if m["span_ends"] == "forgets"}
-    if not spans:
-        return None
-    longest = max(spans, key=lambda vid: (spans[vid], vid))
-    last = [r["memory"]["filler_first"] for r in results.values()]
-    k = SPAN_K.index(200) if 200 in SPAN_K else len(SPAN_K) - 1
-    late = [m["separation"][k] for m in first.values() if m["separation"][k] is not None]
-    headline = "within tens of words" if max(spans.values()) < 100 else f"within {max(spans.values())} words"
-    return (f"**A sentence fades {headline}.** Followed by neutral filler, a clear sentence keeps half its effect "
-            f"for {min(spans.values())} to {max(spans.values())} words in {len(spans)} of {len(first)} variants "
-            f"(longest: `{longest}`); after {SPAN_K[k]} words the separation between positive and negative is "
-            f"{_span(late, 2)}. With the sentence read last, after the filler, the spans are "
-            f"{', '.join(sorted({span_text(m) for m in last}))} words: what is read last decides.")
-
-
 def negation(zoo: Zoo, probes: dict | None) -> str | None:
     if not probes or not probes.get("variants"):
         return None
@@ -220,7 +180,7 @@ def reading_in_order(zoo: Zoo, probes: dict | None) -> str | None:
 
 
 LESSONS: tuple[Callable[[Zoo, dict | None], str | None], ...] = (
-    overfitting, depth, maxlen, short_texts, order_free, reading_in_order, memory, negation,
+    overfitting, depth, maxlen, order_free, reading_in_order, negation,
 )
 
 
