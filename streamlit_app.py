@@ -95,10 +95,13 @@ with st.sidebar:
 # ---------------------------------------------------------------- title
 
 st.title("🦎 The SimpleRNN Zoo")
+order_free = int(table["cell"].isin(list(zoo.catalog.ORDER_FREE_CELLS)).sum()) if len(table) else 0
 st.markdown(
-    f"**{len(table)} small recurrent neural networks** that read an English movie review word by word "
-    "and guess whether it is positive or negative. They were trained on IMDB reviews and differ in their "
+    f"**{len(table) - order_free} small recurrent neural networks** that read an English movie review word by "
+    "word and guess whether it is positive or negative. They were trained on IMDB reviews and differ in their "
     "recurrent cell (SimpleRNN, LSTM, GRU), their depth, and how many words they read (`maxlen`)."
+    + (f" Beside them, {order_free} order-free reference{'s' if order_free > 1 else ''} that weigh which words "
+       "a review holds, never their order." if order_free else "")
 )
 if not len(table):
     st.info("This zoo has no variants yet." + ("" if not operator else
