@@ -90,6 +90,11 @@ def test_a_cards_facts_come_from_the_metadata(tiny_zoo_path):
     assert f"| seconds per epoch (Some CPU 9000, 64 cores) | {metadata['seconds_per_epoch']} |" in card
     assert "2-core" not in card
 
+    metadata["training"]["code"] = {"git": "f1b852618204b0a6dd9e6609c27c364c6f98032b", "dirty": True}
+    assert "code revision `f1b8526 (with uncommitted changes)`" in render_card(metadata, artifact.history)
+    metadata["training"]["code"] = {"package": "0.4.0"}
+    assert "code revision `package 0.4.0`" in render_card(metadata, artifact.history)
+
     del metadata["training"], metadata["text_pipeline"]
     card = render_card(metadata, artifact.history)
     assert "training pipeline not recorded, on a machine not recorded, text pipeline 1, code revision not recorded" in card

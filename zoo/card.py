@@ -71,10 +71,22 @@ def trained_on(metadata: dict) -> str:
         "a machine not recorded"
 
 
+def code_revision(training: dict) -> str | None:
+    """The code revision a training record names: ``training.reproduce.code_revision``'s
+    ``{"git": commit, "dirty": bool}`` (``"f1b8526 (with uncommitted changes)"``) or
+    ``{"package": version}``; or an older record's ``code_revision`` string."""
+    code = training.get("code")
+    if isinstance(code, dict) and code.get("git"):
+        return str(code["git"])[:7] + (" (with uncommitted changes)" if code.get("dirty") else "")
+    if isinstance(code, dict) and code.get("package"):
+        return f"package {code['package']}"
+    return training.get("code_revision")
+
+
 def provenance(metadata: dict) -> str:
     """How the artifact says it was made: training pipeline, machine, text pipeline, code revision."""
     training = training_record(metadata)
-    revision = training.get("code_revision") or metadata.get("code_revision")
+    revision = code_revision(training) or metadata.get("code_revision")
     parts = [f"trained by the `{training['pipeline']}` training pipeline" if training.get("pipeline") else
              "training pipeline not recorded", f"on {trained_on(metadata)}",
              f"text pipeline {metadata.get('text_pipeline', FIRST_TEXT_PIPELINE)}"]
