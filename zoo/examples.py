@@ -77,6 +77,7 @@ EXAMPLE_CAPTIONS: dict[str, str] = {
         "A long review: a bad first hour, a plain summary of the plot, a glowing ending. In *Sentiment as it "
         "reads*, the 4-layer SimpleRNN stack forgets the bad start and drifts positive in the plain middle, "
         "around word 200, while the LSTM stays negative until the ending, around word 400. The variants with "
-        "maxlen 100 never see the start at all. Every variant ends positive."
+        "maxlen 100 never see the start at all. Every variant that reads in order ends positive; the order-free "
+        "references, which weigh every word of the review alike, call it negative."
     ),
 }
