@@ -86,8 +86,11 @@ def training_and_zoo_tabs(app_url: str, width: int, screenshot: str) -> None:
         expect(page.get_by_role("button", name="Histories (CSV)")).to_be_visible(timeout=90_000)
         charts = page.locator("[data-testid='stVegaLiteChart']")
         expect(charts.first).to_be_visible()
+        # Tall plots, legend inside: Vega lays the chart out after the element appears, so wait for it.
+        page.wait_for_function(
+            "document.querySelector(\"[data-testid='stVegaLiteChart']\").getBoundingClientRect().height >= 350",
+            timeout=30_000)
         box = charts.first.bounding_box()
-        assert box["height"] >= 350  # tall plots, legend inside
         assert box["x"] + box["width"] <= width  # nothing runs off the screen
 
         page.goto(f"{app_url}/?tab=Zoo")
