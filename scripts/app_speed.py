@@ -9,6 +9,8 @@ opens it in headless Chromium:
 
 - ``first_content_s``: from opening the page until the title is drawn;
 - ``form_s``: until the review box and the examples are drawn and can be used;
+- ``first_answer_s``: until the first verdict bars are drawn (on a fresh server, the variants
+  answer as each is loaded: the first ones before the last is ready);
 - ``first_results_s``: until the whole first page is finished, every variant's answer to the
   default example included (loading and compiling every model happens in between);
 - ``first_run_server_s``: the server time of that first script run.
@@ -55,6 +57,8 @@ async def visit(server: AppServer, reruns: int, timeout_ms: float) -> dict:
             await page.get_by_label("Your review").wait_for(timeout=timeout_ms)
             await page.get_by_role("button", name="Classify").wait_for(timeout=timeout_ms)
             result["form_s"] = time.perf_counter() - started
+            await page.locator("[data-testid='stMain'] [data-testid='stVegaLiteChart']").first.wait_for(timeout=timeout_ms)
+            result["first_answer_s"] = time.perf_counter() - started
             result["first_results_s"] = await opened
             result["first_runs"] = len(server.script_times())
             result["warm_up_s"] = await asyncio.to_thread(wait_until_idle, server, timeout_ms / 1000) + result["first_results_s"]
@@ -99,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "repo": str(harness.REPO),
         "first_content_s": round(result["first_content_s"], 2),
         "form_s": round(result["form_s"], 2),
+        "first_answer_s": round(result["first_answer_s"], 2),
         "first_results_s": round(result["first_results_s"], 2),
         "first_run_server_s": round(sum(first), 2),
         "warm_up_s": round(result["warm_up_s"], 1),
@@ -106,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                             for key, value in percentiles(reruns).items()},
         "rerun_browser_s": percentiles(result["browser"]),
     }
-    print(f"first paint: title after {summary['first_content_s']:.2f} s, form usable after {summary['form_s']:.2f} s, every answer after "
+    print(f"first paint: title after {summary['first_content_s']:.2f} s, form usable after {summary['form_s']:.2f} s, "
+          f"first answer after {summary['first_answer_s']:.2f} s, every answer after "
           f"{summary['first_results_s']:.2f} s (server {summary['first_run_server_s']:.2f} s)")
     print(f"server idle (models compiled) after {summary['warm_up_s']:.1f} s")
     print(f"{len(reruns)} warm reruns: server p50 {summary['rerun_server_ms']['p50']} ms, "

@@ -7,8 +7,8 @@ functions so that the scripts can see what the server does between two requests:
 
 - ``model_loads``: ``Artifact.load_model`` calls (a model read from disk);
 - ``reading_models``: reading models built (``zoo.store.reading_model``);
-- ``graph_builds``: Python executions of ``keras.layers.Dense.call``. Every variant ends in
-  one Dense layer, and a compiled Keras step runs its Python code only while it is traced, so
+- ``graph_builds``: Python executions of ``keras.layers.Dense.call`` (wrapped as the first model
+  loads: Keras is not imported before the app imports it). Every variant ends in one Dense layer, and a compiled Keras step runs its Python code only while it is traced, so
   this counts each model built and each ``tf.function`` (re)trace. Steady serving keeps it flat.
 
 The counts are written to ``$ZOO_COUNTERS`` (JSON) whenever they change. With
@@ -90,15 +90,28 @@ class _Recorded(list):
             file.write(f"{seconds:.4f}\n")
 
 
-def install() -> None:
-    import keras
+def _counting_graphs(load_model):
+    """``Artifact.load_model`` that first counts ``Dense.call`` (once): Keras is imported by the
+    app, as under a plain ``streamlit run``, not before the server starts (a cold start's
+    TensorFlow import stays in what the scripts measure)."""
+    def wrapper(*args, **kwargs):
+        import keras
 
+        with _lock:
+            if not hasattr(keras.layers.Dense.call, "__wrapped__"):
+                keras.layers.Dense.call = _counting(keras.layers.Dense.call, "graph_builds")
+        return load_model(*args, **kwargs)
+
+    wrapper.__wrapped__ = load_model
+    return wrapper
+
+
+def install() -> None:
     import zoo.store
     from zoo.artifact import Artifact
 
-    Artifact.load_model = _counting(Artifact.load_model, "model_loads")
+    Artifact.load_model = _counting(_counting_graphs(Artifact.load_model), "model_loads")
     zoo.store.reading_model = _counting(zoo.store.reading_model, "reading_models")
-    keras.layers.Dense.call = _counting(keras.layers.Dense.call, "graph_builds")
     from streamlit.runtime.scriptrunner import script_runner
 
     if os.environ.get("ZOO_SCRIPT_TIMES"):
