@@ -16,11 +16,11 @@ from zoo.deployment import public_origin
 from zoo.examples import DEFAULT_EXAMPLE, EXAMPLE_CAPTIONS, EXAMPLES
 from zoo.explain import clip, count_positive, words_seen
 from zoo.inference import THRESHOLD, label
-from zoo.notices import SHORT_TEXT_WORDS, refusal, short_text_notice, short_text_score
+from zoo.notices import refusal, short_text_notice, short_text_score
 from zoo.text import tokenize
 
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
-from .loading import Warming, classify_with_every_variant, reading_frame, wait_for_models
+from .loading import Warming, classify_with, classify_with_every_variant, reading_frame, wait_for_models
 from .messages import shown, variant_problem
 from .train_own import own_answers
 from .widgets import chip_colors, preferred
@@ -189,10 +189,8 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     sound = table[table["error"].isna()].set_index("id")
     notice = short_text_notice(n_words, [z.artifact(vid) for vid in answers])
     if notice:
-        st.warning(f"**{notice.headline}** The table gives each variant's padding steps and short-text score.", icon="✂️")
-        with st.expander("Why short texts are hard"):
-            for detail in notice.details:
-                st.markdown(detail)
+        st.warning(f"**{notice.headline}** [The reading chart](#sentiment-as-it-reads) draws the padding each "
+                   "variant reads before your first word; why it matters is under it.", icon="✂️")
     known_words_caption(z, readable_ids, text)
     for vid, error in results.items():
         if isinstance(error, str):
@@ -208,7 +206,11 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     own_answers(text)
 
     what_the_model_sees(z, table, readable_ids, text)
-    sentiment_as_it_reads(source, readable_ids, text)
+    sentiment_as_it_reads(source, readable_ids, text, padding=notice is not None)
+    if notice:
+        with st.expander("Why short texts are hard"):
+            for detail in notice.details:
+                st.markdown(detail)
 
 
 #: Words that negate what follows, and the probes' words they negate (``zoo.probes``' negation
@@ -257,18 +259,33 @@ def review_form(table: pd.DataFrame) -> str:
 
 def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]:
     """Every variant's answer to ``text`` (a probability, or why it could not answer), drawn as
-    the headline count and the verdict bars."""
-    wait_for_models(warming)
+    the headline count and the verdict bars. On a fresh server, the variants loaded so far
+    answer first, while the others load."""
+    heading, bars = st.empty(), st.empty()
+
+    def draw(answers: dict[str, float], total: int) -> None:
+        so_far = "" if len(answers) == total else f" (the first {len(answers)} of {total} loaded)"
+        heading.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive{so_far}")
+        rows = pd.DataFrame({"variant": list(answers), "P(positive)": list(answers.values()),
+                             "says": [SAYS[label(p)] for p in answers.values()]})
+        bars.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
+
+    def early(ready: list[str]) -> None:
+        answers = {vid: p for vid, p in classify_with(source, text, ready).items() if isinstance(p, float)}
+        if answers:
+            draw(answers, len(warming.variant_ids))
+
+    wait_for_models(warming, early=early)
     if warming.future.done() and warming.future.exception():
         st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
                    "answers may be slow.")
     results = classify_with_every_variant(source, text)
     answers = {vid: p for vid, p in results.items() if isinstance(p, float)}
     if answers:
-        st.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive")
-        rows = pd.DataFrame({"variant": list(answers), "P(positive)": list(answers.values()),
-                             "says": [SAYS[label(p)] for p in answers.values()]})
-        st.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
+        draw(answers, len(answers))
+    else:
+        heading.empty()
+        bars.empty()
     return results
 
 
@@ -404,7 +421,8 @@ def what_the_model_sees(z: zoo.Zoo, table: pd.DataFrame, readable_ids: list[str]
     )
 
 
-def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> None:
+def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str, *, padding: bool = False) -> None:
+    """The reading chart of the followed variants (``padding``: with the padding read before a short text)."""
     st.subheader("Sentiment as it reads")
     st.caption(
         "The probability of *positive* after each word, computed in one pass: the recurrent layer's state after "
@@ -423,8 +441,8 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str) -> No
         except ArtifactError as error:
             st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
     if curves:
-        st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text)))),
-                           width="stretch", height=READING_HEIGHT)
+        st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text))),
+                                        padding=padding), width="stretch", height=READING_HEIGHT)
 
 
 def word_ticks(n_words: int) -> list[int]:
@@ -443,9 +461,9 @@ def word_tick(position: int, word: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def reading_spec(curves: pd.DataFrame, variant_ids: tuple[str, ...], words: tuple[str, ...],
-                 y_extent: int | None = None) -> dict:
+                 y_extent: int | None = None, padding: bool = False) -> dict:
     """``reading_chart`` as a Vega-Lite spec, made once per text and choice of variants."""
-    return reading_chart(curves, list(variant_ids), list(words), y_extent).to_dict()
+    return reading_chart(curves, list(variant_ids), list(words), y_extent, padding).to_dict()
 
 
 def reading_axis(words: list[str], first: int) -> alt.Axis:
@@ -461,19 +479,29 @@ def reading_axis(words: list[str], first: int) -> alt.Axis:
 
 
 def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str],
-                  y_extent: int | None = None) -> alt.TopLevelMixin:
+                  y_extent: int | None = None, padding: bool = False) -> alt.TopLevelMixin:
     """The reading curves over an axis of the text's own words (and, for long texts, their positions).
 
     The axis is ordinal, one point per word, so only whole words get ticks; its labels are
     split back into word and position by the label expression (no word is ever put into an
     expression: they are data). With ``y_extent``, the y axis has that fixed width, so that charts
     drawn under it on the same words (``views.capabilities.importance_strip``) line up with it.
+    With ``padding`` (a short text), the padding the variants read before the first word is drawn
+    first, as one step: where it left each of them.
     """
     first = int(curves["position"].min())
     domain = [word_tick(p, words[p - 1]) for p in range(first, len(words) + 1)]
     curves = curves.assign(tick=[word_tick(p, w) for p, w in zip(curves["position"], curves["word"])])
+    axis = reading_axis(words, first)
+    padded = curves[curves["padding"] > 0].drop_duplicates("variant") if padding and "padding" in curves else curves[:0]
+    band = None
+    if len(padded):
+        curves = pd.concat([padded.assign(position=0, word=[f"({n:,} padding steps)" for n in padded["padding"]],
+                                          p_positive=padded["after_padding"], tick=PADDING_TICK), curves])
+        domain, axis.values = [PADDING_TICK, *domain], [PADDING_TICK, *axis.values]
+        band = padding_band(padded["padding"])
     curve = alt.Chart(curves).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("tick:O", axis=reading_axis(words, first), scale=alt.Scale(domain=domain)),
+        x=alt.X("tick:O", axis=axis, scale=alt.Scale(domain=domain)),
         y=alt.Y("p_positive:Q", scale=alt.Scale(domain=[0, 1]), title="probability of positive",
                 axis=alt.Axis(minExtent=y_extent, maxExtent=y_extent) if y_extent else alt.Axis()),
         color=alt.Color("variant:N", scale=variant_scale(variant_ids),
@@ -481,4 +509,21 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
-    return readable((curve + middle).properties(height=READING_HEIGHT))
+    layers = [band, curve, middle] if band is not None else [curve, middle]
+    return readable(alt.layer(*layers).properties(height=READING_HEIGHT))
+
+
+#: The reading chart's first step for a short text: all the padding read before the first word.
+PADDING_TICK = word_tick(0, "padding")
+
+
+def padding_band(steps: pd.Series) -> alt.Chart:
+    """A grey band over the padding step, saying how many steps it stands for."""
+    low, high = int(steps.min()), int(steps.max())
+    label = f"{low:,} steps" if low == high else f"{low:,}–{high:,} steps"
+    data = pd.DataFrame({"tick": [PADDING_TICK], "label": [label]})
+    rect = alt.Chart(data).mark_bar(color="#d9dde3", opacity=0.6, size=34).encode(
+        x=alt.X("tick:O"), y=alt.value(0), y2=alt.value(READING_HEIGHT))
+    text = alt.Chart(data).mark_text(baseline="top", dy=4, fontSize=11, color=TEXT).encode(
+        x=alt.X("tick:O"), y=alt.value(0), text="label:N")
+    return rect + text

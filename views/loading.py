@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import zoo
-from zoo.architecture import layer_rows
+from zoo.architecture import RecurrentLayer, layer_rows, recurrent_layers
 from zoo.artifact import ArtifactError
 from zoo.explain import read_along
 from zoo.seed import SEED_BEST_EPOCH, SEED_HISTORY, SEED_NAME
@@ -139,36 +140,56 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
     return warming
 
 
-def wait_for_models(warming: Warming) -> None:
-    """Show how far the loading is, until every variant can answer (only a fresh server's first page waits)."""
+def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None) -> None:
+    """Show how far the loading is, until every variant can answer (only a fresh server's first page waits).
+
+    With ``early``, it is called with the variants loaded so far whenever more are (at most every
+    ``EARLY_EVERY`` seconds), so that their answers are shown before the last variant is ready.
+    """
     if warming.can_answer():
         return
     total = len(warming.variant_ids)
     bar = st.progress(0.0, text="Starting TensorFlow…")
+    shown_for, drawn = 0, 0.0
     while not warming.can_answer():
-        done = len(warming.ready)
-        bar.progress(
-            done / total,
-            text=f"Loading the models: {done} of {total} ready. The server has just started; "
-                 "this happens once, and the form above works meanwhile.",
-        )
+        ready = [vid for vid in warming.variant_ids if vid in warming.ready]
+        if ready:
+            bar.progress(len(ready) / total,
+                         text=f"Loading the models: {len(ready)} of {total} ready. The server has just started; "
+                              "this happens once, and the form works meanwhile.")
+        if early is not None and len(ready) > shown_for and time.monotonic() - drawn >= EARLY_EVERY:
+            early(ready)
+            shown_for, drawn = len(ready), time.monotonic()
         time.sleep(0.25)
     bar.empty()
+
+
+#: The least time between two drawings of the answers while the models load (each drawing takes
+#: the script thread about 0.2 s, which the loading thread would otherwise have).
+EARLY_EVERY = 1.5
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def classify_with_every_variant(source: str, text: str) -> dict[str, float | str]:
     """Each variant's probability of "positive" for ``text``, or the error of a broken variant."""
-    results = open_zoo(source)[0].classify([text])
+    return classify_with(source, text)
+
+
+def classify_with(source: str, text: str, variant_ids: list[str] | None = None) -> dict[str, float | str]:
+    """Each of ``variant_ids``' (None: every variant's) probability of "positive" for ``text``,
+    or the error of a broken variant (uncached: for the answers shown while the models load)."""
+    results = open_zoo(source)[0].classify([text], variant_ids)
     return {vid: str(r) if isinstance(r, ArtifactError) else float(r[0]) for vid, r in results.items()}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def reading_frame(source: str, variant_id: str, text: str) -> pd.DataFrame:
-    """A variant's probability of "positive" after each word of ``text`` (one forward pass)."""
+    """A variant's probability of "positive" after each word of ``text`` (one forward pass), with the
+    padding steps it read first and its probability after them (``ReadingCurve``) on every row."""
     curve = read_along(open_zoo(source)[0], variant_id, text)
     return pd.DataFrame({
         "variant": variant_id, "position": curve.positions, "word": curve.words, "p_positive": curve.probabilities,
+        "padding": curve.padding, "after_padding": curve.after_padding,
     })
 
 
@@ -176,3 +197,9 @@ def reading_frame(source: str, variant_id: str, text: str) -> pd.DataFrame:
 def architecture(source: str, variant_id: str) -> pd.DataFrame:
     rows = layer_rows(open_zoo(source)[0].model(variant_id))
     return pd.DataFrame([{"Layer (type)": r.layer, "Output Shape": r.output_shape, "Param #": r.params} for r in rows])
+
+
+@st.cache_data(show_spinner="Loading the model…")
+def recurrence(source: str, variant_id: str) -> list[RecurrentLayer]:
+    """The variant's recurrent layers, each with its cell's parameter arithmetic."""
+    return recurrent_layers(open_zoo(source)[0].model(variant_id))

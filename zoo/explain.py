@@ -59,10 +59,15 @@ class ReadingCurve:
     positions: np.ndarray
     words: tuple[str, ...]
     probabilities: np.ndarray
+    #: The padding steps read before the first word (a text shorter than ``maxlen``), and the
+    #: probability of "positive" after them (None without padding).
+    padding: int = 0
+    after_padding: float | None = None
 
 
 def read_along(zoo: Zoo, variant_id: str, text: str) -> ReadingCurve:
-    """The reading curve of one variant over ``text``, from one forward pass of its reading model.
+    """The reading curve of one variant over ``text``, from one forward pass of its reading model
+    (with, for a text shorter than its ``maxlen``, where the padding before the text left it).
 
     Its last probability is what ``zoo.classify([text], [variant_id])`` gives.
 
@@ -74,9 +79,13 @@ def read_along(zoo: Zoo, variant_id: str, text: str) -> ReadingCurve:
     words = tokenize(text)
     read = words[-maxlen:]
     x = zoo.vocabulary(variant_id).encode([text], maxlen)[0]
-    probabilities = reading_curve(zoo.reader(variant_id), x, len(read), compiled=zoo.compiled(variant_id))
+    padding = maxlen - len(read)
+    steps = len(read) + (1 if padding else 0)  # and the step before the first word: the padding's last
+    probabilities = reading_curve(zoo.reader(variant_id), x, steps, compiled=zoo.compiled(variant_id))
+    after_padding = float(probabilities[0]) if padding else None
     start = len(words) - len(read) + 1
-    return ReadingCurve(variant_id, np.arange(start, len(words) + 1), tuple(read), probabilities)
+    return ReadingCurve(variant_id, np.arange(start, len(words) + 1), tuple(read), probabilities[steps - len(read):],
+                        padding, after_padding)
 
 
 def count_positive(probabilities: Mapping[str, float]) -> int:
