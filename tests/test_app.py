@@ -6,6 +6,7 @@ would read on the page against what the ``zoo`` library itself computes.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from urllib.parse import quote
@@ -239,6 +240,31 @@ def test_architecture_lists_layers_like_model_summary(monkeypatch, tiny_zoo_path
     assert "324,193" in [m.value for m in at.metric]
 
 
+def test_architecture_draws_the_recurrence_and_counts_every_cell_as_keras_does(monkeypatch, tiny_zoo_path):
+    import keras
+
+    at = open_app(monkeypatch, tiny_zoo_path, tab="Architecture")
+    at.selectbox(key="architecture_variant").set_value("simplernn-2x32-len100").run()
+    assert not at.exception, at.exception
+    picture = base64.b64decode(at.get("image")[0].proto.imgs[0].url.split(",", 1)[1]).decode()
+    assert picture.startswith("<svg") and picture.count(">SimpleRNN</text>") == 2 * 3  # 2 layers × 3 words
+    cells = next(t.value for t in at.table if "arithmetic" in t.value.columns)
+    # What Keras 3 itself counts for each cell reading 32 numbers into 32 units (its GRU: reset_after=True).
+    counted = {}
+    for cell in (keras.layers.SimpleRNN, keras.layers.GRU, keras.layers.LSTM):
+        layer = cell(32)
+        layer.build((None, None, 32))
+        counted[cell.__name__] = layer.count_params()
+    assert counted == {"SimpleRNN": 2_080, "GRU": 6_336, "LSTM": 8_320}
+    assert dict(zip(cells["cell"], cells["parameters"])) == counted
+    assert cells["arithmetic"].tolist() == [
+        "1 × 32 × (32 inputs + 32 state + 1 bias)", "3 × 32 × (32 inputs + 32 state + 2 biases)",
+        "4 × 32 × (32 inputs + 32 state + 1 bias)",
+    ]
+    assert cells.set_index("cell").loc["SimpleRNN", ""] == "◀ this variant"
+    assert "Keras counts, for simplernn-2x32-len100: `simplernn_1` 2,080, `simplernn_2` 2,080." in texts(at.caption)
+
+
 # ---------------------------------------------------------------- what a visitor can throw at it
 
 
@@ -377,10 +403,11 @@ def test_a_long_text_gets_no_short_text_notice(monkeypatch, tiny_zoo_path):
 def test_the_reading_chart_is_labelled_with_the_words_and_integer_positions(monkeypatch, tiny_zoo_path):
     at = classify(open_app(monkeypatch, tiny_zoo_path), "Boring start but a brilliant end")
     spec = next(spec for spec, _ in charts(at) if '"p_positive"' in json.dumps(spec))
-    x = spec["layer"][0]["encoding"]["x"]
+    x = next(layer for layer in spec["layer"] if layer.get("encoding", {}).get("y", {}).get("field") == "p_positive")["encoding"]["x"]
     words = tokenize("Boring start but a brilliant end")
     assert x["type"] == "ordinal"  # one point per word: no fractional ticks
-    assert x["axis"]["values"] == [f"{w}·{i}" for i, w in enumerate(words, start=1)]  # every word labelled
+    # every word labelled, after the padding the variants read first (a short text)
+    assert x["axis"]["values"] == ["padding·0"] + [f"{w}·{i}" for i, w in enumerate(words, start=1)]
 
     long = " ".join(["the plot was dull"] * 50)  # 200 words: about a dozen ticks, each a word and its position
     at = classify(at, long)
