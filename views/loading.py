@@ -6,11 +6,12 @@ server's life, so that the form, the examples and the other tabs draw at once.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -134,10 +135,34 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
         gc.collect()
         gc.freeze()
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoo-warm-up")
-    warming.future = pool.submit(warm_up)
-    pool.shutdown(wait=False)  # its thread ends once the warm-up is done
+    warming.future = Future()
+
+    def run() -> None:  # a daemon thread: a server stopped while it warms up exits at once
+        try:
+            warm_up()
+        except BaseException as error:
+            warming.future.set_exception(error)
+        else:
+            warming.future.set_result(None)
+
+    thread = threading.Thread(target=run, name="zoo-warm-up", daemon=True)
+    thread.start()
+    atexit.register(stop_warming, _z, warming, thread)
     return warming
+
+
+#: The longest a stopping server waits for the warm-up's current model, in seconds.
+STOP_WAIT = 20
+
+
+def stop_warming(z: zoo.Zoo, warming: Warming, thread: threading.Thread) -> None:
+    """At exit: let the warm-up finish the model it is working on, and skip the rest.
+
+    A server stopped while it warmed up used to wait until every model was compiled (20-26 s);
+    it now waits for one (a daemon thread left inside TensorFlow's C++ aborts the process)."""
+    z.stop_warming()
+    warming.first_page_drawn.set()
+    thread.join(STOP_WAIT)
 
 
 def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None) -> None:

@@ -9,6 +9,7 @@ only a failed import shows what was printed.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
@@ -70,4 +71,7 @@ def import_keras_in_background() -> threading.Thread:
             _background_import = threading.Thread(target=importlib.import_module, args=("keras",),
                                                   name="import-keras", daemon=True)
             _background_import.start()
+            # A process that exits during the import waits for it: finalized under a thread in
+            # TensorFlow's C++, it would abort.
+            atexit.register(_background_import.join, 60)
         return _background_import

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class Zoo:
         self._entries: list[Entry] | None = None
         self._warming = False
         self._compiled: set[str] = set()
+        self._stop = threading.Event()
 
     def entries(self) -> list[Entry]:
         """Every variant the manifest lists, in catalog order, each readable or with its error."""
@@ -179,6 +181,8 @@ class Zoo:
         """
         self._warming = True
         for variant_id in variant_ids or self.ids:
+            if self._stop.is_set():
+                return
             try:
                 reader, maxlen = self.reader(variant_id), self.artifact(variant_id).spec.maxlen
             except ArtifactError:
@@ -188,30 +192,52 @@ class Zoo:
             if ready is not None:
                 ready(variant_id)
 
+    def stop_warming(self) -> None:
+        """Make ``prepare`` and ``warm_up`` return once the variant they work on is done (a
+        process that exits: see ``views.loading.models_warming``)."""
+        self._stop.set()
+
     def warm_up(self, variant_ids: Sequence[str] | None = None) -> None:
         """Load the variants and compile their forward passes for one text, so that the next
         ``classify([text])`` only runs them. Broken variants are left for ``classify`` to report.
 
-        Compiling is mostly XLA's own C++ work, so two threads share it on a 2-core machine.
+        Compiling is mostly XLA's own C++ work, so two threads share it on a 2-core machine. They
+        are daemon threads: a process that exits (a server stopped while it warms up) does not wait
+        for the compiling to end, where a ``ThreadPoolExecutor`` would finish every queued variant
+        first (15-20 s); ``stop_warming`` ends them after the variant each is compiling, so that
+        the process never finalizes under a thread still in TensorFlow's C++ (it aborts). An error
+        in a compile is raised here once both are done.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         self._warming = True
         try:
-            jobs = []
+            jobs = queue.SimpleQueue()
             for variant_id in variant_ids or self.ids:
                 try:
-                    jobs.append((variant_id, self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
+                    jobs.put((variant_id, self.reader(variant_id), self.artifact(variant_id).spec.maxlen))
                 except ArtifactError:
                     continue
+            errors: list[BaseException] = []
 
-            def compile_one(job) -> None:
-                variant_id, reader, maxlen = job
-                make_forward_pass(reader, maxlen)
-                self._compiled.add(variant_id)
+            def compile_all() -> None:
+                while not self._stop.is_set():
+                    try:
+                        variant_id, reader, maxlen = jobs.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        make_forward_pass(reader, maxlen)
+                        self._compiled.add(variant_id)
+                    except BaseException as error:  # given to the caller below
+                        errors.append(error)
 
-            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                list(pool.map(compile_one, jobs))
+            workers = [threading.Thread(target=compile_all, name=f"zoo-compile-{i}", daemon=True)
+                       for i in range(min(2, os.cpu_count() or 1))]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            if errors:
+                raise errors[0]
         finally:
             self._warming = False
 
