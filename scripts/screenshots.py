@@ -1,11 +1,13 @@
 """The README's screenshots: every tab of the page in headless Chromium.
 
-    python scripts/screenshots.py                    # the bundled zoo, 1400 px wide, into docs/screenshots/
+    IMDB_DATA=../shared/data/aclImdb_v1.tar.gz python scripts/screenshots.py   # 1400 px, into docs/screenshots/
     python scripts/screenshots.py --width 420 --out /tmp/screens
 
 Starts ``streamlit run streamlit_app.py`` on a free localhost port, opens each tab through
 its link (``?tab=...``; on Classify, picks the long example), waits until the page is finished,
-and saves a full-page PNG.
+and saves a full-page PNG. *Train your own* shows its form only where the server has training
+data: set ``IMDB_DATA`` to the IMDB archive (the server is started with this environment),
+else that tab's screenshot shows why it cannot train.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from harness import CHROMIUM, CHROMIUM_ARGS, REPO, AppServer, script_parser  # n
 EXAMPLE = "Long review: bad, plain, glowing"
 #: The page's tabs as their links name them, and the file each screenshot goes to.
 TABS = {"Classify": "classify", "Compare training": "compare-training", "Zoo": "zoo",
-        "Architecture": "architecture", "What they can do": "what-they-can-do"}
+        "Architecture": "architecture", "What they can do": "what-they-can-do", "Train your own": "train-your-own"}
 
 _IDLE = """() => !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')"""

@@ -22,6 +22,8 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
 TABS = ("Classify", "Compare training", "Zoo", "Architecture", "What they can do")
+#: The tab whose form shows only on a server with training data (``IMDB_DATA``).
+OWN_TAB = "Train your own"
 TEXT = "Not bad at all, the ending was wonderful."
 #: The verdict's headline, "n of N variants say positive".
 SAY_POSITIVE = re.compile(r"\d+ of \d+ variants say positive")
@@ -81,9 +83,11 @@ def link_round_trip(app_url: str) -> None:
         expect(fresh.locator(".st-key-states_variant input")).to_have_value(TINY_VARIANTS[1], timeout=30_000)
 
 
-def test_no_tab_scrolls_sideways_on_a_phone(app_url):
-    widths = in_own_process(scroll_widths, app_url, 420)
-    assert widths == {tab: 420 for tab in TABS}, widths
+def test_no_tab_scrolls_sideways_on_a_phone(monkeypatch, tiny_zoo_path, tiny_corpus):
+    monkeypatch.setenv("IMDB_DATA", str(tiny_corpus))  # Train your own shows its form only with training data
+    with AppServer(str(tiny_zoo_path)) as server:
+        widths = in_own_process(scroll_widths, server.url, 420)
+    assert widths == {tab: 420 for tab in (*TABS, OWN_TAB)}, widths
 
 
 def scroll_widths(app_url: str, width: int) -> dict[str, int]:
@@ -91,10 +95,12 @@ def scroll_widths(app_url: str, width: int) -> dict[str, int]:
     found = {}
     with chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": 900})
-        for tab in TABS:
+        for tab in (*TABS, OWN_TAB):
             page.goto(f"{app_url}/?tab={quote(tab)}&text={quote(TEXT)}")
             page.get_by_test_id("stMain").get_by_role("heading", name=tab.replace("Classify", "Classify a review"),
                                                       exact=False).first.wait_for(timeout=90_000)
+            if tab == OWN_TAB:
+                page.get_by_role("button", name="Train").wait_for(timeout=90_000)  # the form, not "no data"
             settled(page)
             page.wait_for_timeout(1500)  # charts laid out at their width
             found[tab] = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth,"

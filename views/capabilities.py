@@ -171,11 +171,16 @@ def memory_span(results: dict, variants: list[str]) -> None:
 
 
 
+#: The narrowest heatmap column, in pixels, that prints its number ("0.85" at 10 px, and a gap).
+PROBE_NUMBER_PX = 30
+
+
 def probes_heatmap(results: dict, variants: list[str]) -> None:
     """Every variant's accuracy on every probe."""
     st.subheader("Probes")
     st.caption(
-        "Accuracy of every variant on each probe (hover a cell for the probe, an example and n). The *not good*, "
+        "Accuracy of every variant on each probe (hover or tap a cell for the probe, an example and n; a narrow screen "
+        "shows the colours only). The *not good*, "
         "*not bad* and *direction* rows count pairs of texts instead: adding *not*, or a stronger word, should move "
         "P(positive) one way."
     )
@@ -192,7 +197,10 @@ def probes_heatmap(results: dict, variants: list[str]) -> None:
     )
     heat = base.mark_rect().encode(color=alt.Color("accuracy:Q", scale=alt.Scale(range=list(HEAT), domain=[0, 1]),
                                                    legend=alt.Legend(orient="bottom", title="accuracy")))
-    labels = base.mark_text(fontSize=10).encode(text=alt.Text("accuracy:Q", format=".2f"))
+    # The numbers only where a column holds them apart (a phone has about 15 px per variant: the
+    # colours and the tooltips tell it there).
+    labels = base.mark_text(fontSize=10, opacity=alt.ExprRef(expr=f"width / {len(variants)} >= {PROBE_NUMBER_PX} ? 1 : 0")
+                            ).encode(text=alt.Text("accuracy:Q", format=".2f"))
     st.altair_chart((heat + labels).properties(height=26 * len(TESTS)), width="stretch", height=26 * len(TESTS) + 190)
 
 

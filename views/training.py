@@ -87,7 +87,7 @@ def history_chart(data: pd.DataFrame, metric: str, chosen: list[str], with_seed:
                             + ("    ┆ validation loss turns up" if len(turns) else ""), subtitleColor=TEXT, anchor="start")
     layers = [lines, best, rule]
     if len(turns):
-        layers[1:1] = turn_marks(turns, colors)
+        layers[1:1] = turn_marks(turns, colors, int(data["epoch"].max()))
     if bands is not None and not bands.empty:
         band = alt.Chart(bands).mark_area(opacity=0.18).encode(
             x="epoch:Q", y="low:Q", y2="high:Q", color=alt.Color("variant:N", scale=colors, legend=None),
@@ -108,18 +108,27 @@ def loss_turns(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "turn_epoch", "value"])
 
 
-def turn_marks(turns: pd.DataFrame, colors: alt.Scale) -> list[alt.Chart]:
+#: Pixels between two rows of "turns up after" words.
+TURN_ROW = 14
+
+
+def turn_marks(turns: pd.DataFrame, colors: alt.Scale, last_epoch: int) -> list[alt.Chart]:
     """A dotted rule in each line's colour at the epoch its validation loss turns up, and the
-    words once per such epoch, at the top of the chart."""
+    words once per such epoch, at the top of the chart: each epoch on a row of its own (on a
+    phone, neighbouring epochs are a few pixels apart), on the side of its rule with more room."""
     rules = alt.Chart(turns).mark_rule(strokeDash=[2, 3], strokeWidth=2, opacity=0.8).encode(
         x="turn_epoch:Q", color=alt.Color("variant:N", scale=colors, legend=None),
         tooltip=["variant", alt.Tooltip("turn_epoch:Q", title="validation loss lowest at epoch"),
                  alt.Tooltip("value:Q", format=".4f", title="validation loss")])
-    epochs = turns.groupby("turn_epoch", as_index=False).size()
-    words = alt.Chart(epochs.assign(text=[f"turns up after {e}" for e in epochs["turn_epoch"]])).mark_text(
-        align="left", baseline="top", dx=4, dy=4, angle=0, color=TEXT, fontSize=11).encode(
-        x="turn_epoch:Q", y=alt.value(0), text="text:N")
-    return [rules, words]
+    epochs = turns.groupby("turn_epoch", as_index=False).size().sort_values("turn_epoch")
+    epochs = epochs.assign(text=[f"turns up after {e}" for e in epochs["turn_epoch"]],
+                           row=[4 + TURN_ROW * i for i in range(len(epochs))])
+    words = []
+    for right, side in epochs.groupby(epochs["turn_epoch"] > (1 + last_epoch) / 2):
+        words.append(alt.Chart(side).mark_text(
+            align="right" if right else "left", baseline="top", dx=-4 if right else 4, angle=0, color=TEXT,
+            fontSize=11).encode(x="turn_epoch:Q", y=alt.Y("row:Q", scale=None, axis=None), text="text:N"))
+    return [rules, *words]
 
 
 def depth_by_maxlen(table: pd.DataFrame) -> None:
