@@ -566,3 +566,28 @@ def test_prepared_variants_answer_before_compiling_with_the_same_numbers(tiny_zo
     compiled = z.classify([REVIEW])
     for vid in TINY_VARIANTS:
         assert float(plain[vid][0]) == pytest.approx(float(compiled[vid][0]), abs=1e-5)
+
+
+def test_the_long_examples_reading_chart_marks_where_its_curves_part():
+    """On the bundled zoo, the default followed variants read the long example: the chart's dashed
+    rule stands at the first word after which their P(positive) differ by 0.5 or more."""
+    from views.classify import PART_SPREAD, reading_chart, word_tick
+    from zoo.examples import EXAMPLES
+    from zoo.explain import read_along
+
+    z = zoo.open_zoo()
+    text = EXAMPLES["Long review: bad, plain, glowing"]
+    variants = ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500"]
+    curves = {vid: read_along(z, vid, text) for vid in variants}
+    parted = next(i for i in range(len(curves[variants[0]].probabilities))
+                  if max(c.probabilities[i] for c in curves.values()) - min(c.probabilities[i] for c in curves.values())
+                  >= PART_SPREAD)
+    position = int(curves[variants[0]].positions[parted])
+    import pandas as pd
+
+    frame = pd.concat(pd.DataFrame({"variant": vid, "position": c.positions, "word": c.words, "p_positive": c.probabilities,
+                                    "padding": c.padding, "after_padding": c.after_padding}) for vid, c in curves.items())
+    spec = json.dumps(reading_chart(frame, variants, tokenize(text)).to_dict())
+    assert f"they part here (word {position})" in spec
+    assert json.dumps(word_tick(position, tokenize(text)[position - 1])) in spec
+    assert 1 < position < len(tokenize(text))  # they start together and part on the way

@@ -427,7 +427,8 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str, *, pa
     st.caption(
         "The probability of *positive* after each word, computed in one pass: the recurrent layer's state after "
         "every word goes through the output layer. Try the long example: the 4-layer SimpleRNN stack forgets its "
-        "bad start halfway, while the LSTM holds on until the ending."
+        "bad start halfway, while the LSTM holds on until the ending. A dashed rule marks where the curves part: the "
+        f"first word after which they differ by {PART_SPREAD} or more."
     )
     reading_ids = st.multiselect(
         "Variants to follow", readable_ids, key="variants", bind="query-params",
@@ -509,8 +510,40 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
-    layers = [band, curve, middle] if band is not None else [curve, middle]
+    parting = parting_mark(curves[curves["position"] > 0])
+    layers = [layer for layer in (band, parting, curve, middle) if layer is not None]
     return readable(alt.layer(*layers).properties(height=READING_HEIGHT))
+
+
+#: Curves "part" where the followed variants, all reading, first differ by this much in P(positive).
+PART_SPREAD = 0.5
+
+
+def curves_part(curves: pd.DataFrame) -> pd.Series | None:
+    """The first word after which the followed variants, every one of them reading it, differ by
+    ``PART_SPREAD`` or more in P(positive) (a row of ``curves``, with ``spread``); None if they never do."""
+    if curves["variant"].nunique() < 2:
+        return None
+    wide = curves.pivot_table(index=["position", "tick"], columns="variant", values="p_positive").dropna()
+    spread = (wide.max(axis=1) - wide.min(axis=1)).reset_index(name="spread")
+    apart = spread[spread["spread"] >= PART_SPREAD]
+    return None if apart.empty else apart.iloc[0]
+
+
+def parting_mark(curves: pd.DataFrame) -> alt.Chart | None:
+    """A rule at the word where the curves part (``curves_part``), and the words saying so."""
+    part = curves_part(curves)
+    if part is None:
+        return None
+    data = pd.DataFrame({"tick": [part["tick"]], "text": [f"they part here (word {int(part['position'])})"],
+                         "spread": [part["spread"]]})
+    rule = alt.Chart(data).mark_rule(color=TEXT, strokeDash=[6, 3], strokeWidth=1.5).encode(
+        x="tick:O", tooltip=[alt.Tooltip("text:N", title="curves"), alt.Tooltip("spread:Q", format=".2f",
+                                                                                 title="P(positive) apart")])
+    late = part["position"] > curves["position"].max() / 2  # the words go on the side with room
+    words = alt.Chart(data).mark_text(align="right" if late else "left", baseline="bottom", dx=-4 if late else 4, dy=-4,
+                                      color=TEXT, fontSize=11).encode(x="tick:O", y=alt.value(READING_HEIGHT), text="text:N")
+    return rule + words
 
 
 #: The reading chart's first step for a short text: all the padding read before the first word.
