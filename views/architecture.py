@@ -105,9 +105,10 @@ def recurrence_section(variant_id: str, layers: list[RecurrentLayer]) -> None:
         st.caption(f"{variant_id} has no recurrence to draw: it reads no word order.")
         return
     first = layers[0]
-    st.image(recurrence_svg(first.cell.cell, len(layers), first.directions), width="stretch",
-             alt=f"{variant_id} unrolled over three words: each word and the state before it make the next state; "
-                 "the last state gives the answer.")
+    picture, _ = st.columns([3, 2])  # about 650 px on a desktop; the whole width of a phone
+    picture.image(recurrence_svg(first.cell.cell, len(layers), first.directions), width="stretch",
+                  alt=f"{variant_id} unrolled over three words: each word and the state before it make the next "
+                      "state; the last state gives the answer.")
     st.caption(
         f"Each step reads one word (its embedding: {first.cell.inputs} numbers) and the state the step before left "
         f"({first.cell.units} numbers), and writes the new state; the same weights at every step. Only the last "

@@ -541,9 +541,12 @@ def parting_mark(curves: pd.DataFrame) -> alt.Chart | None:
         x="tick:O", tooltip=[alt.Tooltip("text:N", title="curves"), alt.Tooltip("spread:Q", format=".2f",
                                                                                  title="P(positive) apart")])
     late = part["position"] > curves["position"].max() / 2  # the words go on the side with room
-    words = alt.Chart(data).mark_text(align="right" if late else "left", baseline="bottom", dx=-4 if late else 4, dy=-4,
-                                      color=TEXT, fontSize=11).encode(x="tick:O", y=alt.value(READING_HEIGHT), text="text:N")
-    return rule + words
+    # At the top, inside the plot (words below it would count in the chart's size and squash the
+    # plot), over a white halo: the curves often run there.
+    words = [alt.Chart(data).mark_text(align="right" if late else "left", baseline="top", dx=-4 if late else 4, dy=4,
+                                       color=TEXT, fontSize=11, **halo).encode(x="tick:O", y=alt.value(0), text="text:N")
+             for halo in ({"stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}, {})]
+    return alt.layer(rule, *words)
 
 
 #: The reading chart's first step for a short text: all the padding read before the first word.
