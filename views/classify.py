@@ -189,8 +189,8 @@ def classify_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     sound = table[table["error"].isna()].set_index("id")
     notice = short_text_notice(n_words, [z.artifact(vid) for vid in answers])
     if notice:
-        st.warning(f"**{notice.headline}** [The reading chart](#sentiment-as-it-reads) draws the padding each "
-                   "variant reads before your first word; why it matters is under it.", icon="✂️")
+        st.warning(f"**{notice.headline}** The padding read first is drawn on [the reading chart](#sentiment-as-it-reads).",
+                   icon="✂️")
     known_words_caption(z, readable_ids, text)
     for vid, error in results.items():
         if isinstance(error, str):
@@ -360,8 +360,10 @@ def verdict_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
         .encode(x="x:Q", y=alt.value(0), text="text:N")
         for i, (a, c) in enumerate((("left", NEGATIVE), ("right", POSITIVE)))
     ])
+    # Between the two ends only where it fits apart from them (a phone's plot is about 180 px wide).
     middle = alt.Chart(pd.DataFrame({"x": [THRESHOLD], "text": ["0.5: undecided"]})).mark_text(
-        baseline="bottom", dy=-4, color=TEXT, fontSize=11).encode(x="x:Q", y=alt.value(0), text="text:N")
+        baseline="bottom", dy=-4, color=TEXT, fontSize=11, opacity=alt.ExprRef(expr="width >= 300 ? 1 : 0")).encode(
+        x="x:Q", y=alt.value(0), text="text:N")
     return readable((bars + rule + sides + middle).properties(height=verdict_height(len(data)), padding={"top": 22}))
 
 
@@ -510,8 +512,8 @@ def reading_chart(curves: pd.DataFrame, variant_ids: list[str], words: list[str]
         tooltip=["variant", "position", "word", alt.Tooltip("p_positive:Q", format=".3f", title="P(positive)")],
     )
     middle = alt.Chart(pd.DataFrame({"y": [THRESHOLD]})).mark_rule(strokeDash=[4, 4], color=TEXT).encode(y="y:Q")
-    parting = parting_mark(curves[curves["position"] > 0])
-    layers = [layer for layer in (band, parting, curve, middle) if layer is not None]
+    rule, words = parting_mark(curves[curves["position"] > 0]) or (None, None)
+    layers = [layer for layer in (band, rule, curve, middle, words) if layer is not None]  # the words over the curves
     return readable(alt.layer(*layers).properties(height=READING_HEIGHT))
 
 
@@ -530,7 +532,7 @@ def curves_part(curves: pd.DataFrame) -> pd.Series | None:
     return None if apart.empty else apart.iloc[0]
 
 
-def parting_mark(curves: pd.DataFrame) -> alt.Chart | None:
+def parting_mark(curves: pd.DataFrame) -> tuple[alt.Chart, alt.LayerChart] | None:
     """A rule at the word where the curves part (``curves_part``), and the words saying so."""
     part = curves_part(curves)
     if part is None:
@@ -546,7 +548,7 @@ def parting_mark(curves: pd.DataFrame) -> alt.Chart | None:
     words = [alt.Chart(data).mark_text(align="right" if late else "left", baseline="top", dx=-4 if late else 4, dy=4,
                                        color=TEXT, fontSize=11, **halo).encode(x="tick:O", y=alt.value(0), text="text:N")
              for halo in ({"stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}, {})]
-    return alt.layer(rule, *words)
+    return rule, alt.layer(*words)
 
 
 #: The reading chart's first step for a short text: all the padding read before the first word.
@@ -558,8 +560,9 @@ def padding_band(steps: pd.Series) -> alt.Chart:
     low, high = int(steps.min()), int(steps.max())
     label = f"{low:,} steps" if low == high else f"{low:,}–{high:,} steps"
     data = pd.DataFrame({"tick": [PADDING_TICK], "label": [label]})
+    # From P = 0 to P = 1 on the curves' scale: a band in pixels past the plot would squash it.
     rect = alt.Chart(data).mark_bar(color="#d9dde3", opacity=0.6, size=34).encode(
-        x=alt.X("tick:O"), y=alt.value(0), y2=alt.value(READING_HEIGHT))
+        x=alt.X("tick:O"), y=alt.datum(0), y2=alt.datum(1))
     text = alt.Chart(data).mark_text(baseline="top", dy=4, fontSize=11, color=TEXT).encode(
         x=alt.X("tick:O"), y=alt.value(0), text="label:N")
     return rect + text
