@@ -35,14 +35,10 @@ from views.training import training_section
 from views.widgets import large_text_switch
 from views.zoo_table import zoo_section
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
-from zoo.quiet import import_keras_in_background, quiet_tensorflow_logs
+from zoo.quiet import quiet_tensorflow_logs
 from zoo.store import ZOO_SOURCE_ENV, default_source
 
-# Once per server: TensorFlow's import takes seconds, and a fresh server's first answers wait for
-# it; it goes on while the zoo is opened. Started before the page's own imports instead, it
-# delayed the title by seconds (scripts/app_speed.py): both imported at once.
 quiet_tensorflow_logs()
-import_keras_in_background()
 st.set_page_config(page_title="SimpleRNN Zoo", page_icon="🦎", layout="wide")
 
 

@@ -189,9 +189,10 @@ def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | No
     bar.empty()
 
 
-#: The least time between two drawings of the answers while the models load (each drawing takes
-#: the script thread about 0.2 s, which the loading thread would otherwise have).
-EARLY_EVERY = 1.5
+#: The least time between two drawings of the answers while the models load. Each costs the
+#: script thread 0.2-0.5 s (building the chart) and the browser a redraw, time the loading needs:
+#: drawn every 1.5 s, the whole first page came 3.5 s later (docs/performance.md).
+EARLY_EVERY = 3.0
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -9,13 +9,10 @@ only a failed import shows what was printed.
 
 from __future__ import annotations
 
-import atexit
-import importlib
 import logging
 import os
 import sys
 import tempfile
-import threading
 
 #: TensorFlow's own setting for its C++ log lines: "2" keeps errors, drops the start-up notes.
 TF_LOG_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -52,26 +49,3 @@ def import_tensorflow_quietly() -> None:
             os.dup2(saved, 2)
             os.close(saved)
     tf.get_logger().setLevel(logging.ERROR)  # "N out of the last N calls ... triggered tf.function retracing"
-
-
-_background_import: threading.Thread | None = None
-_background_lock = threading.Lock()
-
-
-def import_keras_in_background() -> threading.Thread:
-    """Start importing Keras (and TensorFlow, its backend) in a daemon thread, once per process.
-
-    The import takes seconds; a server that starts it before anything else overlaps it with its
-    own start-up, and whatever needs Keras later just imports it (Python's import lock makes it
-    wait for the import under way). Set ``quiet_tensorflow_logs`` first.
-    """
-    global _background_import
-    with _background_lock:
-        if _background_import is None:
-            _background_import = threading.Thread(target=importlib.import_module, args=("keras",),
-                                                  name="import-keras", daemon=True)
-            _background_import.start()
-            # A process that exits during the import waits for it: finalized under a thread in
-            # TensorFlow's C++, it would abort.
-            atexit.register(_background_import.join, 60)
-        return _background_import
