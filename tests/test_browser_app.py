@@ -6,32 +6,20 @@ the browser's driver in a process of its own (``in_own_process``).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 import zoo
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS
+from scripts.harness import CHROMIUM
 from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
+from tests.support.browser import chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_the_form_works_before_the_models_are_loaded_and_a_link_opens_its_text(app_url, tiny_zoo_path):

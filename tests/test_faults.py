@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
 from tests.support.files import copy_files, fill_up, leftovers, mounted_small_disk, snapshot
-from tests.test_app import review_box
+from tests.support.app import review_box
 from zoo.artifact import (
     HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, Artifact, DiskFullError,
     read_manifest, sha256, write_json, write_variant,
