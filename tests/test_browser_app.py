@@ -84,6 +84,6 @@ def training_and_zoo_tabs(app_url: str, width: int, screenshot: str) -> None:
         page.goto(f"{app_url}/?tab=Zoo")
         expect(page.get_by_test_id("stMain").get_by_role("heading", name="The zoo")).to_be_visible(timeout=90_000)
         grid = page.locator("[data-testid='stDataFrame']").first
-        expect(grid).to_be_visible()
+        expect(grid).to_be_visible(timeout=90_000)  # the grid's code loads on demand: slow on a busy machine
         assert grid.bounding_box()["x"] + grid.bounding_box()["width"] <= width
         page.screenshot(path=screenshot, full_page=True)
