@@ -1,5 +1,5 @@
 """Functions you can read in one screen: none over 60 lines in the library, the training code,
-the app and the scripts (``views/`` joins the list once ``architecture_section`` is split)."""
+the app and the scripts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 MAX_LINES = 60
-CHECKED = ("zoo", "training", "scripts", "streamlit_app.py")
+CHECKED = ("zoo", "training", "views", "scripts", "streamlit_app.py")
 
 
 def long_functions(path: Path, limit: int = MAX_LINES) -> list[str]:
