@@ -100,7 +100,7 @@ def scroll_widths(app_url: str, width: int) -> dict[str, int]:
             page.get_by_test_id("stMain").get_by_role("heading", name=tab.replace("Classify", "Classify a review"),
                                                       exact=False).first.wait_for(timeout=90_000)
             if tab == OWN_TAB:
-                page.get_by_role("button", name="Train").wait_for(timeout=90_000)  # the form, not "no data"
+                page.get_by_role("button", name="Train", exact=True).wait_for(timeout=90_000)  # the form, not "no data"
             settled(page)
             page.wait_for_timeout(1500)  # charts laid out at their width
             found[tab] = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth,"
