@@ -21,7 +21,7 @@ import zoo
 from zoo.artifact import ArtifactError
 from zoo.inference import label
 from zoo.own import (
-    DEPTHS, EPOCH_RANGE, MAXLEN_RANGE, REVIEW_CHOICES, UNIT_CHOICES, Caps, OwnSettings, TrainingJob, TrainingLine,
+    DEPTHS, EPOCH_RANGE, MAXLEN_RANGE, UNIT_CHOICES, Caps, OwnSettings, TrainingJob, TrainingLine, review_choices,
     training_available,
 )
 from zoo.catalog import RECURRENT_CELLS
@@ -64,6 +64,7 @@ def train_own_section(source: str, table: pd.DataFrame, readable_ids: list[str])
     if why:
         st.info(why)
         return
+    LINE.warm_up()  # a trainer with TensorFlow imported and the reviews read waits for the next job
     job = st.session_state.get(JOB_KEY)
     if job is not None and job.state in ("waiting", "running"):
         job_progress(job, source, nearest_variant(job.settings, table, readable_ids))
@@ -79,7 +80,7 @@ def settings_form(caps: Caps) -> None:
     """The form, opening on the seed's recipe; pressing Train puts a job in the server's line."""
     seed = OwnSettings()
     epochs_cap = min(EPOCH_RANGE[1], caps.epochs)
-    reviews = [n for n in REVIEW_CHOICES if n <= caps.reviews] or [caps.reviews]
+    reviews = review_choices(caps)
     with st.form("own_form"):
         left, right = st.columns(2)
         cell = left.selectbox("Cell", RECURRENT_CELLS, index=RECURRENT_CELLS.index(seed.cell))
