@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -99,7 +100,7 @@ def test_the_command_refuses_settings_over_the_caps(imdb, tmp_path, monkeypatch)
 
 @pytest.mark.slow
 def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     job = TrainingJob(QUICK, seconds=300)
     line.join(job)
     assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
@@ -121,7 +122,7 @@ def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
 
 @pytest.mark.slow
 def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     first, second = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
     line.join(first)
     line.join(second)
@@ -139,7 +140,7 @@ def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
 
 @pytest.mark.slow
 def test_stop_keeps_the_best_epoch_so_far(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     job = TrainingJob(OwnSettings(**{**QUICK.__dict__, "epochs": 10, "maxlen": 500, "units": 64, "layers": 4}),
                       seconds=300)
     line.join(job)
@@ -156,8 +157,60 @@ def test_stop_keeps_the_best_epoch_so_far(imdb):
     assert artifact.spec.recipe.epochs == kept
 
 
+def test_the_test_accuracy_is_measured_on_a_fixed_sample_of_the_test_reviews_and_their_sentences():
+    from training.corpus import Corpus, Encoded
+    from training.own import test_sample
+    from zoo.text import OOV_TOKEN, PAD_TOKEN, Vocabulary
+
+    def encoded(offset):  # review i is [offset + i], labelled i % 2
+        return Encoded([np.array([offset + i]) for i in range(12)], np.arange(12) % 2)
+
+    splits = {"train": encoded(0), "validation": encoded(0), "test": encoded(100),
+              "first_sentence": encoded(200), "last_sentence": encoded(300)}
+    corpus = Corpus(Vocabulary((PAD_TOKEN, OOV_TOKEN, "a")), splits, {"test_reviews": 12, "train_reviews": 12})
+    sampled = test_sample(corpus, 5)
+    rows = [int(s[0]) - 100 for s in sampled.test.sequences]
+    assert len(rows) == 5 == len(set(rows)) and rows == sorted(rows)
+    for name, offset in (("first_sentence", 200), ("last_sentence", 300)):  # the same reviews' sentences
+        assert [int(s[0]) - offset for s in sampled.splits[name].sequences] == rows
+    assert sampled.test.labels.tolist() == [r % 2 for r in rows]
+    assert sampled.data_record() == {"test_reviews": 5, "train_reviews": 12}
+    assert test_sample(corpus, 5).test.sequences == sampled.test.sequences  # fixed: the same sample every time
+    assert sampled.train is corpus.train
+    assert test_sample(corpus, 12) is corpus  # no more than it holds: all of them
+
+
+@pytest.mark.slow
+def test_a_warm_trainer_waits_ready_takes_the_next_job_and_a_new_one_replaces_it(imdb):
+    line = TrainingLine()
+    line.warm_up()
+    end = time.monotonic() + 240
+    while not line.ready() and time.monotonic() < end:
+        time.sleep(0.2)
+    assert line.ready()
+    warm = line.warm.process
+    job = TrainingJob(QUICK, seconds=300)
+    line.join(job)
+    assert job.process is warm and line.warm is None  # no second TensorFlow beside a running job
+    assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
+    assert [e["epoch"] for e in job.events() if e["phase"] == "epoch"] == [1, 2]
+    assert Artifact.read(job.zoo_folder / "simplernn-1x8-len25").metadata["data"]["test_reviews"] == 120
+    line.advance()
+    assert line.warm is not None and line.warm.process is not warm  # the next job's, warming up
+    cancelled = TrainingJob(QUICK, seconds=300)
+    line.join(cancelled)
+    second = line.warm  # None: the job took it
+    cancelled.cancel()
+    line.advance()
+    assert second is None and cancelled.state == "cancelled" and cancelled.process.returncode != 0
+    assert line.warm is not None and line.warm.alive  # a killed job's trainer is replaced
+    ready_file = line.warm.ready_file
+    line.close()
+    assert line.warm is None and not ready_file.exists()
+
+
 def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
-    line = TrainingLine(abandoned_after=0.5)
+    line = TrainingLine(abandoned_after=0.5, warm=False)
     job = TrainingJob(QUICK, seconds=300)
     line.join(job)
     time.sleep(1.0)
