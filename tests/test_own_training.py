@@ -30,7 +30,8 @@ def imdb(monkeypatch, tiny_corpus, tmp_path):
     """The tiny corpus as the server's configured data, with a cache of its own."""
     monkeypatch.setenv("IMDB_DATA", str(tiny_corpus))
     monkeypatch.setenv("SIMPLERNN_ZOO_CACHE", str(tmp_path / "cache"))
-    for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS"):
+    for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS",
+                 "ZOO_TRAIN_MAX_MAXLEN"):
         monkeypatch.delenv(name, raising=False)
     return tiny_corpus
 
@@ -78,6 +79,20 @@ def test_the_operator_caps_come_from_the_environment_and_bad_values_keep_the_def
     caps = Caps.from_env({"ZOO_TRAIN_MAX_EPOCHS": "3", "ZOO_TRAIN_MAX_REVIEWS": "lots", "ZOO_TRAIN_MAX_SECONDS": "-5"})
     assert caps == Caps(epochs=3, reviews=25_000, seconds=300)
     assert OwnSettings(epochs=4).problems(caps) == ["the epochs must be 1 to 3 on this server"]
+    shorter = Caps.from_env({"ZOO_TRAIN_MAX_MAXLEN": "200"})
+    assert shorter.longest == 200 and Caps.from_env({"ZOO_TRAIN_MAX_MAXLEN": "9000"}).longest == 500
+    assert OwnSettings(maxlen=225).problems(shorter) == ["maxlen must be 25 to 200 words on this server"]
+
+
+def test_own_variants_have_colours_of_their_own_never_a_zoo_variants_or_the_verdicts():
+    from views.colors import NEGATIVE, POSITIVE, SEED_COLOR, variant_color
+    from zoo import catalog
+
+    zoo_colors = {variant_color(spec.id) for spec in catalog.CATALOG} | {POSITIVE, NEGATIVE, SEED_COLOR}
+    # The three a session keeps are three colours; a variant named like a zoo one still gets its own.
+    ours = [variant_color(OwnSettings(maxlen=500).numbered(n)) for n in (1, 2, 3)]
+    assert len(set(ours)) == 3 and not set(ours) & zoo_colors
+    assert variant_color(OwnSettings().numbered(4)) == ours[0]
 
 
 def test_without_data_or_switched_off_the_tab_says_how_in_one_sentence(tiny_corpus):
@@ -259,8 +274,31 @@ def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_z
     assert not at.exception, at.exception
     ours = next(t for t in at.table if "Your variant" in t.value.columns)
     expected = float(variant.zoo.classify([at.session_state.submitted], [variant.variant_id])[variant.variant_id][0])
-    assert ours.value["Your variant"].tolist() == [QUICK.name]
+    assert ours.value["Your variant"].tolist() == [QUICK.numbered(1)]
     assert float(ours.value["P(positive)"].iloc[0]) == pytest.approx(expected, abs=1e-6)
+    # Sentiment as it reads follows it too: its last point is its answer.
+    read = [frame[frame["variant"] == QUICK.numbered(1)] for frame in chart_frames(at) if "p_positive" in frame]
+    assert len(read) == 1 and float(read[0]["p_positive"].iloc[-1]) == pytest.approx(expected, abs=1e-5)
+
+    # Compare training draws its history over the zoo's, and What they can do probes it.
+    for tab in ("Compare training", "What they can do"):
+        page = AppTest.from_file(str(APP), default_timeout=180)
+        page.query_params["tab"] = tab
+        page.session_state["own_variants"] = at.session_state["own_variants"]
+        page.run()
+        assert not page.exception, page.exception
+        drawn = [frame for frame in chart_frames(page) if "variant" in frame]
+        assert any((frame["variant"] == QUICK.numbered(1)).any() for frame in drawn), tab
+    spans = next(d.value for d in page.dataframe if "span, sentence first" in d.value.columns)
+    assert spans["variant"].iloc[-1] == QUICK.numbered(1)
+
+
+def chart_frames(at: AppTest) -> list:
+    """The data of every chart on the page, one frame per dataset."""
+    import pyarrow as pa
+
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for chart in at.get("vega_lite_chart") for d in chart.proto.datasets]
 
 
 def test_the_line_takes_a_bounded_number_of_jobs():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ TRAINING_ENV = "ZOO_TRAINING"
 MAX_EPOCHS_ENV = "ZOO_TRAIN_MAX_EPOCHS"
 MAX_REVIEWS_ENV = "ZOO_TRAIN_MAX_REVIEWS"
 MAX_SECONDS_ENV = "ZOO_TRAIN_MAX_SECONDS"
+MAX_MAXLEN_ENV = "ZOO_TRAIN_MAX_MAXLEN"
 
 DEPTHS = (1, 2, 3, 4)
 UNIT_CHOICES = (8, 16, 32, 64)
@@ -72,16 +74,23 @@ class Caps:
     epochs: int = 10
     reviews: int = 25_000
     seconds: int = 300
+    maxlen: int = 500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Caps:
         """The caps ``environ`` sets (a value that is not a positive whole number keeps the default)."""
         values = {}
-        for name, env in (("epochs", MAX_EPOCHS_ENV), ("reviews", MAX_REVIEWS_ENV), ("seconds", MAX_SECONDS_ENV)):
+        for name, env in (("epochs", MAX_EPOCHS_ENV), ("reviews", MAX_REVIEWS_ENV), ("seconds", MAX_SECONDS_ENV),
+                          ("maxlen", MAX_MAXLEN_ENV)):
             text = (environ.get(env) or "").strip()
             if text.isdigit() and int(text) > 0:
                 values[name] = int(text)
         return cls(**values)
+
+    @property
+    def longest(self) -> int:
+        """The largest ``maxlen`` a visitor may choose here (within ``MAXLEN_RANGE``)."""
+        return max(MAXLEN_RANGE[0], min(MAXLEN_RANGE[1], self.maxlen))
 
 
 @dataclass(frozen=True)
@@ -102,8 +111,8 @@ class OwnSettings:
             (self.cell in RECURRENT_CELLS, f"the cell must be one of {', '.join(RECURRENT_CELLS)}"),
             (_whole(self.layers) and self.layers in DEPTHS, "the depth must be 1 to 4 layers"),
             (_whole(self.units) and self.units in UNIT_CHOICES, "the units must be 8, 16, 32 or 64"),
-            (_whole(self.maxlen) and MAXLEN_RANGE[0] <= self.maxlen <= MAXLEN_RANGE[1],
-             f"maxlen must be {MAXLEN_RANGE[0]} to {MAXLEN_RANGE[1]} words"),
+            (_whole(self.maxlen) and MAXLEN_RANGE[0] <= self.maxlen <= caps.longest,
+             f"maxlen must be {MAXLEN_RANGE[0]} to {caps.longest} words on this server"),
             (_whole(self.epochs) and EPOCH_RANGE[0] <= self.epochs <= min(EPOCH_RANGE[1], caps.epochs),
              f"the epochs must be 1 to {min(EPOCH_RANGE[1], caps.epochs)} on this server"),
             (_whole(self.reviews) and 100 <= self.reviews <= caps.reviews,
@@ -121,10 +130,24 @@ class OwnSettings:
         """The variant as the page names it: its settings, e.g. ``yours · simplernn-1x32-len200 · 10k reviews · 3 ep``."""
         return f"yours · {self.spec().id} · {self.reviews / 1000:g}k reviews · {self.epochs} ep"
 
+    def numbered(self, number: int) -> str:
+        """The name of a visitor's ``number``-th variant, e.g. ``yours 2 · simplernn-1x32-len200 · …``:
+        two variants of the same settings keep two names (and ``own_number`` gives the number back)."""
+        return self.name.replace("yours", f"yours {number}", 1)
+
     def arguments(self) -> list[str]:
         """These settings as ``python -m training.own``'s arguments."""
         return ["--cell", self.cell, "--layers", str(self.layers), "--units", str(self.units),
                 "--maxlen", str(self.maxlen), "--epochs", str(self.epochs), "--reviews", str(self.reviews)]
+
+
+_NUMBERED = re.compile(r"yours (\d+) · ")
+
+
+def own_number(name: str) -> int | None:
+    """The number of a visitor's variant named by ``OwnSettings.numbered`` (None: another name)."""
+    match = _NUMBERED.match(name)
+    return int(match.group(1)) if match else None
 
 
 def review_choices(caps: Caps) -> list[int]:
@@ -261,7 +284,7 @@ def trainer_env() -> dict[str, str]:
 
 
 #: What a warm trainer read when it started: one started under other values is not used.
-WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV)
+WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV, MAX_MAXLEN_ENV)
 
 
 @dataclass(eq=False)
