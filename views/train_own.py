@@ -117,7 +117,7 @@ def job_progress(job: TrainingJob, source: str, nearest: str | None) -> None:
     job.seen = time.monotonic()
     if job.state not in ("waiting", "running"):
         st.rerun()  # the whole tab: the result, and the form again
-    st.subheader(job.settings.name)
+    st.subheader(job.settings.numbered(next_number()))
     if job.state == "waiting":
         ahead = LINE.position(job)
         st.info(f"Another visitor's training is running: yours is number {ahead} in line and starts by itself "
