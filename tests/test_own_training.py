@@ -224,6 +224,22 @@ def test_a_warm_trainer_waits_ready_takes_the_next_job_and_a_new_one_replaces_it
     assert line.warm is None and not ready_file.exists()
 
 
+def test_a_warm_trainer_that_died_waiting_is_not_started_again_at_every_page_view(tmp_path):
+    from zoo.own import WARM_RETRY, WarmTrainer, _warm_env
+
+    died = subprocess.Popen([sys.executable, "-c", "pass"])
+    died.wait()
+    line = TrainingLine()
+    line.warm = WarmTrainer(died, tmp_path / "ready", _warm_env())
+    line.warm_up()
+    assert line.warm is None and not line.ready()
+    line._warm_died -= WARM_RETRY  # a minute later it is tried again
+    line.warm_up()
+    assert line.warm is not None and line.warm.alive
+    line.close()
+    assert line.warm is None
+
+
 def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
     line = TrainingLine(abandoned_after=0.5, warm=False)
     job = TrainingJob(QUICK, seconds=300)

@@ -63,6 +63,8 @@ ABANDONED_AFTER = 30.0
 LINE_LENGTH = 8
 #: How long a stopped job may take to write its best epoch before it is killed.
 STOP_GRACE = 60.0
+#: A warm trainer that died while it waited (not killed by the line) is started again after this long.
+WARM_RETRY = 60.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -346,6 +348,7 @@ class TrainingLine:
         self.abandoned_after = abandoned_after
         self.keeps_warm = warm
         self.warm: WarmTrainer | None = None
+        self._warm_died = -WARM_RETRY
         self._lock = threading.Lock()
         self._monitor: threading.Thread | None = None
 
@@ -364,8 +367,11 @@ class TrainingLine:
             return
         if self.warm is not None and self.warm.alive and self.warm.env == _warm_env():
             return
+        if self.warm is not None and not self.warm.alive:  # it died waiting: not again at every page view
+            self._warm_died = time.monotonic()
         self._let_warm_go()
-        self.warm = WarmTrainer.start()
+        if time.monotonic() - self._warm_died > WARM_RETRY:
+            self.warm = WarmTrainer.start()
 
     def _take_warm(self) -> subprocess.Popen | None:
         warm, self.warm = self.warm, None
