@@ -37,8 +37,8 @@ JOB_KEY = "own_job"
 def train_own_section(source: str, table: pd.DataFrame, readable_ids: list[str]) -> None:
     st.header("Train your own")
     st.caption("Choose a recurrent network and how to train it, press **Train**, and watch it learn on IMDB reviews, "
-               "epoch by epoch, over the curves of the zoo's nearest variant. It stays on your page (Classify asks it "
-               "too) until you leave; nothing is added to the shared zoo.")
+               "epoch by epoch, over the curves of the zoo's nearest variant. It stays on your page (Classify, Compare "
+               "training and What they can do show it too) until you leave; nothing is added to the shared zoo.")
     why = training_available()
     if why:
         st.info(why)

@@ -42,7 +42,8 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     if not own.empty:
         history = pd.concat([history, own], ignore_index=True)
         chosen = [*chosen, *own["variant"].unique()]
-        st.caption("Your own variants (tab *Train your own*) are drawn too, in shades of indigo.")
+        st.caption("Drawn too, in shades of indigo: your own " + ", ".join(f"**{name}**" for name in own["variant"].unique())
+                   + " (tab *Train your own*).")
     if history.empty:
         st.info("Choose at least one variant.")
     else:
