@@ -50,23 +50,10 @@ def p50_p95(values: list[float]) -> dict:
     return {"p50": round(statistics.median(ordered), 1), "p95": round(ordered[round(0.95 * (len(ordered) - 1))], 1)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    from zoo.store import default_source
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zoo", default=default_source(), help="zoo folder or hf://OWNER/NAME (default: %(default)s)")
-    parser.add_argument("--variant", action="append", metavar="ID", help=f"variants to explain (default: {', '.join(DEFAULT_VARIANTS)})")
-    parser.add_argument("--repeats", type=int, default=20, help="texts timed, each different (default: %(default)s)")
-    args = parser.parse_args(argv)
-
-    import zoo
-    from zoo.benchmark import machine_record
+def time_texts(z, variants: list[str], samples: list[str]) -> tuple[float, list[float], list[float]]:
+    """Seconds to load, compile, explain and classify the first text; then, for each other
+    text, milliseconds to explain it through ``variants`` and to classify it through every variant."""
     from zoo.explain import hidden_states, word_importance
-    from zoo.probes import run_probes
-
-    z = zoo.open_zoo(args.zoo)
-    variants = args.variant or [v for v in DEFAULT_VARIANTS if v in z.ids] or z.ids[:3]
-    samples = texts(args.repeats + 1)
 
     def explain(text: str) -> None:
         for variant_id in variants:
@@ -86,6 +73,25 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         z.classify([text])
         classify_ms.append(1000 * (time.perf_counter() - started))
+    return first_s, explain_ms, classify_ms
+
+
+def main(argv: list[str] | None = None) -> int:
+    from zoo.store import default_source
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zoo", default=default_source(), help="zoo folder or hf://OWNER/NAME (default: %(default)s)")
+    parser.add_argument("--variant", action="append", metavar="ID", help=f"variants to explain (default: {', '.join(DEFAULT_VARIANTS)})")
+    parser.add_argument("--repeats", type=int, default=20, help="texts timed, each different (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    import zoo
+    from zoo.benchmark import machine_record
+    from zoo.probes import run_probes
+
+    z = zoo.open_zoo(args.zoo)
+    variants = args.variant or [v for v in DEFAULT_VARIANTS if v in z.ids] or z.ids[:3]
+    first_s, explain_ms, classify_ms = time_texts(z, variants, texts(args.repeats + 1))
 
     started = time.perf_counter()
     cold = run_probes(z)

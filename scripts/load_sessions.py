@@ -23,6 +23,7 @@ text. Prints what it measured; the last line is a JSON summary. Exit status 1 if
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -189,7 +190,7 @@ async def run(url: str, plan: list[list[tuple[str, str]]], expected: list[list[d
             await browser.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = script_parser(__doc__, timeout=600)
     parser.add_argument("--sessions", type=int, default=10, help="browser sessions at once (default: %(default)s)")
     parser.add_argument("--texts", type=int, default=3, help="texts each session classifies (default: %(default)s)")
@@ -207,7 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.explain or args.warm_up) and args.client != "websocket":
         parser.error("--explain and --warm-up need --client websocket")
+    return args
 
+
+#: What a session's report lists when something went wrong.
+PROBLEMS = ("mismatches", "missing", "leaks", "errors", "importance_mismatches")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     started = time.perf_counter()
     variants = variant_ids(args.zoo)
     plan = session_texts(args.sessions, args.texts)
@@ -224,21 +233,41 @@ def main(argv: list[str] | None = None) -> int:
             reports = asyncio.run(run_websockets(server.url, plan, expected, variants, args.timeout, args.explain))
         else:
             reports = asyncio.run(run(server.url, plan, expected, variants, args.timeout * 1000))
-        end_rss, peak_rss, counters = server.rss(), server.peak_rss(), server.counters()
-        script_times, waits = server.script_times(), server.waits()
-    load_after = os.getloadavg()
+        server_seen = {"idle_rss": idle_rss, "end_rss": server.rss(), "peak_rss": server.peak_rss(),
+                       "counters": server.counters(), "script_times": server.script_times(), "waits": server.waits(),
+                       "warm_up_s": warm_up_s}
+    server_seen["load_averages"] = (load_before, os.getloadavg())
 
+    for report in reports:
+        print(session_line(report))
+    summary = summarize(args, reports, server_seen, variants=len(variants))
+    summary["wall_s"] = round(time.perf_counter() - started, 1)
+    summary["ok"] = (summary["mismatches"] == summary["missing_results"] == summary["cross_session_leaks"]
+                     == summary["session_errors"] == summary["importance_mismatches"] == 0
+                     and summary["classifications"] == args.sessions * args.texts
+                     and (args.client == "websocket" or summary["compare_training_opened"] == args.sessions)
+                     and (not args.explain or summary["explanations_opened"] == args.sessions))
+    print(json.dumps(summary))
+    return 0 if summary["ok"] else 1
+
+
+def session_line(r: dict) -> str:
+    """One session's report as a line (and a line for each problem it found)."""
+    status = "ok" if not any(r.get(k) for k in PROBLEMS) else "FAILED"
+    return (f"session {r['session']:2d}: {status}; page {r.get('page_load', float('nan')):.1f}s, classify "
+            + ", ".join(f"{t:.2f}s" for t in r["latencies"])
+            + (f", compare training {r['compare_training']:.1f}s" if "compare_training" in r else "")
+            + "".join(f", explain {t:.1f}s" for t in r.get("explain", []))
+            + (" (shown the waiting notice)" if r.get("saw_waiting_notice") else "")
+            + "".join(f"\n    {k}: {r[k]}" for k in PROBLEMS if r.get(k)))
+
+
+def summarize(args: argparse.Namespace, reports: list[dict], server_seen: dict, *, variants: int) -> dict:
+    """The run's JSON summary (``wall_s`` and ``ok`` are added by ``main``)."""
     latencies = [t for r in reports for t in r["latencies"]]
-    problems = ("mismatches", "missing", "leaks", "errors", "importance_mismatches")
-    for r in reports:
-        status = "ok" if not any(r.get(k) for k in problems) else "FAILED"
-        print(f"session {r['session']:2d}: {status}; page {r.get('page_load', float('nan')):.1f}s, classify "
-              + ", ".join(f"{t:.2f}s" for t in r["latencies"])
-              + (f", compare training {r['compare_training']:.1f}s" if "compare_training" in r else "")
-              + "".join(f", explain {t:.1f}s" for t in r.get("explain", []))
-              + (" (shown the waiting notice)" if r.get("saw_waiting_notice") else "")
-              + "".join(f"\n    {k}: {r[k]}" for k in problems if r.get(k)))
-    summary = {
+    load_before, load_after = server_seen["load_averages"]
+    warm_up_s = server_seen["warm_up_s"]
+    return {
         "script": "load_sessions",
         "client": args.client,
         "explain": args.explain,
@@ -250,11 +279,11 @@ def main(argv: list[str] | None = None) -> int:
         "keep_keras_state": args.keep_keras_state,
         "warm_up_s": None if warm_up_s is None else round(warm_up_s, 1),
         "heavy_work_slots": server_slots(),
-        "variants": len(variants),
+        "variants": variants,
         "sessions": args.sessions,
         "texts_per_session": args.texts,
         "classifications": len(latencies),
-        "results_checked": len(latencies) * len(variants),
+        "results_checked": len(latencies) * variants,
         "mismatches": sum(len(r["mismatches"]) for r in reports),
         "missing_results": sum(len(r["missing"]) for r in reports),
         "cross_session_leaks": sum(len(r["leaks"]) for r in reports),
@@ -265,24 +294,17 @@ def main(argv: list[str] | None = None) -> int:
         "importance_mismatches": sum(len(r.get("importance_mismatches", [])) for r in reports),
         "visitors_shown_waiting_notice": sum(bool(r.get("saw_waiting_notice")) for r in reports),
         "explain_s": percentiles([t for r in reports for t in r.get("explain", [])]),
-        "heavy_work_wait_s": percentiles(waits),
+        "heavy_work_wait_s": percentiles(server_seen["waits"]),
         "classify_latency_while_explaining_s": percentiles([t for r in reports for t in r.get("latencies_while_explaining", [])]),
         "first_page_load_s": percentiles([r["page_load"] for r in reports if "page_load" in r]),
         "classify_latency_s": percentiles(latencies),
         "compare_training_s": percentiles([r["compare_training"] for r in reports if "compare_training" in r]),
-        "server_rss_mb": {"idle": round(idle_rss / MB, 1), "peak": round(peak_rss / MB, 1), "end": round(end_rss / MB, 1)},
-        "server_counters": counters,
+        "server_rss_mb": {"idle": round(server_seen["idle_rss"] / MB, 1), "peak": round(server_seen["peak_rss"] / MB, 1),
+                          "end": round(server_seen["end_rss"] / MB, 1)},
+        "server_counters": server_seen["counters"],
         # Server seconds of each script run (page loads and reruns, in the order they ended).
-        "server_script_s": percentiles(script_times),
-        "wall_s": round(time.perf_counter() - started, 1),
+        "server_script_s": percentiles(server_seen["script_times"]),
     }
-    summary["ok"] = (summary["mismatches"] == summary["missing_results"] == summary["cross_session_leaks"]
-                     == summary["session_errors"] == summary["importance_mismatches"] == 0
-                     and summary["classifications"] == args.sessions * args.texts
-                     and (args.client == "websocket" or summary["compare_training_opened"] == args.sessions)
-                     and (not args.explain or summary["explanations_opened"] == args.sessions))
-    print(json.dumps(summary))
-    return 0 if summary["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ a JSON summary. Exit status 1 if a check failed.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -70,7 +71,7 @@ async def soak(server: AppServer, reruns: int, warmup: int, variants: list[str],
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = script_parser(__doc__, timeout=300)
     parser.add_argument("--reruns", type=int, default=500, help="classify reruns (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=20,
@@ -89,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.warmup < args.reruns:
         parser.error("--warmup must be between 0 and --reruns")
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     started = time.perf_counter()
     variants = variant_ids(args.zoo)
     # Check the numbers on the page against the CLI's for a sample of reruns, early and late.
@@ -101,60 +106,84 @@ def main(argv: list[str] | None = None) -> int:
         idle_rss = server.rss()
         result = asyncio.run(soak(server, args.reruns, args.warmup, variants, dict(zip(checked, expected)),
                                   time.monotonic() + 60 * args.max_minutes, args.timeout * 1000))
-        peak_rss, end_counters = server.peak_rss(), server.counters()
-        script_times = server.script_times()
+        server_seen = {"idle_rss": idle_rss, "peak_rss": server.peak_rss(), "counters": server.counters(),
+                       "script_times": server.script_times()}
 
-    latencies, rss = result["latencies"], result["rss"]
-    warm = result["after_warmup"] or {"rss": rss[-1] if rss else idle_rss, "counters": end_counters}
+    measured = measure(args, result, server_seen)
+    summary = summarize(args, result, server_seen, measured, variants=len(variants), checked=checked)
+    summary["wall_s"] = round(time.perf_counter() - started, 1)
+    summary["failures"] = failures(args, result, measured)
+    summary["ok"] = not summary["failures"]
+    for failure in summary["failures"]:
+        print(f"FAILED: {failure}")
+    print(json.dumps(summary))
+    return 0 if summary["ok"] else 1
+
+
+def measure(args: argparse.Namespace, result: dict, server_seen: dict) -> dict:
+    """After the warm-up against the start: the state at the warm-up, the latency windows
+    compared, the memory growth (MB) and the counters' growth."""
+    latencies, rss, end_counters = result["latencies"], result["rss"], server_seen["counters"]
+    warm = result["after_warmup"] or {"rss": rss[-1] if rss else server_seen["idle_rss"], "counters": end_counters}
     window = min(args.window, max(1, (len(latencies) - args.warmup) // 2))
-    first = percentiles(latencies[args.warmup : args.warmup + window])
-    last = percentiles(latencies[-window:])
-    growth = (rss[-1] - warm["rss"]) / MB if rss else None
-    max_growth = (max(rss[args.warmup:]) - warm["rss"]) / MB if len(rss) > args.warmup else None
-    since_warmup = {key: end_counters.get(key, 0) - warm["counters"].get(key, 0) for key in end_counters}
-    summary = {
+    return {
+        "warm": warm,
+        "window": window,
+        "first": percentiles(latencies[args.warmup : args.warmup + window]),
+        "last": percentiles(latencies[-window:]),
+        "growth": (rss[-1] - warm["rss"]) / MB if rss else None,
+        "max_growth": (max(rss[args.warmup:]) - warm["rss"]) / MB if len(rss) > args.warmup else None,
+        "since_warmup": {key: end_counters.get(key, 0) - warm["counters"].get(key, 0) for key in end_counters},
+    }
+
+
+def summarize(args: argparse.Namespace, result: dict, server_seen: dict, measured: dict, *, variants: int,
+              checked: list[int]) -> dict:
+    """The soak's JSON summary (``wall_s``, ``failures`` and ``ok`` are added by ``main``)."""
+    latencies, rss, warm, window = result["latencies"], result["rss"], measured["warm"], measured["window"]
+    growth, max_growth, script_times = measured["growth"], measured["max_growth"], server_seen["script_times"]
+    return {
         "script": "soak",
         "zoo": args.zoo,
         "keep_keras_state": args.keep_keras_state,
-        "variants": len(variants),
+        "variants": variants,
         "reruns": len(latencies),
         "warmup_reruns": args.warmup,
         "first_page_load_s": round(result.get("page_load", 0), 2),
         "latency_all_s": percentiles(latencies),
-        f"latency_first_{window}_after_warmup_s": first,
-        f"latency_last_{window}_s": last,
+        f"latency_first_{window}_after_warmup_s": measured["first"],
+        f"latency_last_{window}_s": measured["last"],
         "server_rss_mb": {
-            "idle": round(idle_rss / MB, 1), "after_warmup": round(warm["rss"] / MB, 1),
-            "end": round(rss[-1] / MB, 1) if rss else None, "peak": round(peak_rss / MB, 1),
+            "idle": round(server_seen["idle_rss"] / MB, 1), "after_warmup": round(warm["rss"] / MB, 1),
+            "end": round(rss[-1] / MB, 1) if rss else None, "peak": round(server_seen["peak_rss"] / MB, 1),
         },
         "rss_growth_after_warmup_mb": round(growth, 1) if growth is not None else None,
         "rss_max_growth_after_warmup_mb": round(max_growth, 1) if max_growth is not None else None,
         # Server seconds of each rerun after the warm-up (the script run, Streamlit's cleanup included).
         "server_rerun_s": percentiles(script_times[-len(latencies) + args.warmup :] if len(latencies) > args.warmup else []),
         "counters_at_warmup": warm["counters"],
-        "counters_since_warmup": since_warmup,
+        "counters_since_warmup": measured["since_warmup"],
         "checked_reruns": checked,
         "mismatches": len(result["mismatches"]),
         "stopped_early": result["stopped_early"],
-        "wall_s": round(time.perf_counter() - started, 1),
     }
-    failures = []
-    if len(latencies) < args.reruns:
-        failures.append(f"only {len(latencies)} of {args.reruns} reruns ran")
-    if growth is None or max_growth > args.max_growth_mb:
-        failures.append(f"memory grew {max_growth} MB after warm-up (limit {args.max_growth_mb})")
-    if any(since_warmup.values()):
-        failures.append(f"models loaded, built or traced after warm-up: {since_warmup}")
+
+
+def failures(args: argparse.Namespace, result: dict, measured: dict) -> list[str]:
+    """What the soak found beyond its limits (``--reruns``, ``--max-growth-mb``, ``--max-latency-ratio``)."""
+    found = []
+    first, last, max_growth = measured["first"], measured["last"], measured["max_growth"]
+    if len(result["latencies"]) < args.reruns:
+        found.append(f"only {len(result['latencies'])} of {args.reruns} reruns ran")
+    if measured["growth"] is None or max_growth > args.max_growth_mb:
+        found.append(f"memory grew {max_growth} MB after warm-up (limit {args.max_growth_mb})")
+    if any(measured["since_warmup"].values()):
+        found.append(f"models loaded, built or traced after warm-up: {measured['since_warmup']}")
     if first["p50"] and last["p50"] and last["p50"] > args.max_latency_ratio * first["p50"]:
-        failures.append(f"latency rose: median {first['p50']}s -> {last['p50']}s")
+        found.append(f"latency rose: median {first['p50']}s -> {last['p50']}s")
     if result["mismatches"]:
-        failures.append(f"numbers differ from the CLI's: {result['mismatches'][:3]}")
-    summary["failures"] = failures
-    summary["ok"] = not failures
-    for failure in failures:
-        print(f"FAILED: {failure}")
-    print(json.dumps(summary))
-    return 0 if summary["ok"] else 1
+        found.append(f"numbers differ from the CLI's: {result['mismatches'][:3]}")
+    return found
 
 
 if __name__ == "__main__":

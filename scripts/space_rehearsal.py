@@ -338,135 +338,168 @@ async def _complete(page, variants: list[str], word: str, timeout_ms: float) -> 
 
 
 def rehearse(args: argparse.Namespace) -> dict:
-    from scripts.fake_hub import FakeHub, publish
-
-    report: dict = {"zoo": str(args.zoo), "checks": {}}
-    checks = report["checks"]
-    work = Path(tempfile.mkdtemp(prefix="space-rehearsal-"))
-    work.chmod(0o755)
-    app, home = work / "app", work / "home"
-    hub = FakeHub()
-    server = None
+    """Steps 1-5 and the checks (the module's docstring); the report, its ``checks`` among it."""
+    rehearsal = Rehearsal(Path(args.zoo))
     try:
-        commit = publish(hub, Path(args.zoo), ZOO_REPO)
-        files, variables = dry_run(f"hf://{ZOO_REPO}@{commit}", app)
-        report["files"] = len(files)
-        checks["no .keras file in the Space"] = not any(name.endswith(".keras") for name in files)
-        home.mkdir()
-        read_only_tree(app)
-        chown_tree(home)
-        dockerfile = read_dockerfile(app / "Dockerfile", build_args=variables)
+        rehearsal.publish()
+        rehearsal.install(args.python)
+        rehearsal.build()
+        url, runtime = rehearsal.serve(args.timeout)
+        visited = asyncio.run(visit(url, _variants(rehearsal.python, rehearsal.app, runtime), args.timeout * 1000,
+                                    None if args.no_screens else SCREENS))
+        rehearsal.check_visit(visited, runtime)
+    finally:
+        rehearsal.close(keep=args.keep)
+    report = rehearsal.report
+    report["passed"] = all(passed is not False for passed in report["checks"].values())
+    return report
 
-        # Install: the requirements alone, in a fresh virtualenv (the image's pip install).
+
+class Rehearsal:
+    """One rehearsal: its folders (the image's WORKDIR ``app`` and ``home``), the stand-in Hub,
+    the server, and what each step found (``report``, its ``checks`` among it)."""
+
+    def __init__(self, zoo: Path):
+        from scripts.fake_hub import FakeHub
+
+        self.zoo = zoo
+        self.report: dict = {"zoo": str(zoo), "checks": {}}
+        self.checks = self.report["checks"]
+        self.work = Path(tempfile.mkdtemp(prefix="space-rehearsal-"))
+        self.work.chmod(0o755)
+        self.app, self.home = self.work / "app", self.work / "home"
+        self.hub = FakeHub()
+        self.server: subprocess.Popen | None = None
+
+    def publish(self) -> None:
+        """Steps 1 and 2: the zoo on the stand-in Hub, and the Space's files in ``app``, read-only."""
+        from scripts.fake_hub import publish
+
+        self.commit = publish(self.hub, self.zoo, ZOO_REPO)
+        files, self.variables = dry_run(f"hf://{ZOO_REPO}@{self.commit}", self.app)
+        self.report["files"] = len(files)
+        self.checks["no .keras file in the Space"] = not any(name.endswith(".keras") for name in files)
+        self.home.mkdir()
+        read_only_tree(self.app)
+        chown_tree(self.home)
+        self.dockerfile = read_dockerfile(self.app / "Dockerfile", build_args=self.variables)
+
+    def install(self, python: str | None) -> None:
+        """Step 3: the requirements alone, in a fresh virtualenv (the image's pip install), unless
+        ``python`` is given; then whether the steps after it run as the Space's user."""
+        global SPACE_USER
         started = time.perf_counter()
-        if args.python:
-            python = Path(args.python)
-            report["install_s"] = None
+        if python:
+            self.python = Path(python)
+            self.report["install_s"] = None
         else:
-            base = base_python(dockerfile.base)
+            base = base_python(self.dockerfile.base)
             print(f"install: a fresh virtualenv of {base}, then pip install -r requirements.txt "
                   "(minutes without a pip cache)…", flush=True)
-            subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, timeout=600)
-            python = work / "venv" / "bin" / "python"
-            subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                            "-r", str(app / "requirements.txt")], check=True, timeout=840)
-            report["install_s"] = round(time.perf_counter() - started, 1)
-        print(f"install: {report['install_s'] if report['install_s'] is not None else 'skipped (--python)'} s",
+            subprocess.run([base, "-m", "venv", str(self.work / "venv")], check=True, timeout=600)
+            self.python = self.work / "venv" / "bin" / "python"
+            subprocess.run([str(self.python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            "-r", str(self.app / "requirements.txt")], check=True, timeout=840)
+            self.report["install_s"] = round(time.perf_counter() - started, 1)
+        print(f"install: {self.report['install_s'] if self.report['install_s'] is not None else 'skipped (--python)'} s",
               flush=True)
-        global SPACE_USER
-        SPACE_USER = os.geteuid() == 0 and runs_as_space_user(str(python))
-        report["user"] = f"uid {SPACE_UID}" if SPACE_USER else f"uid {os.geteuid()} ({python} is not usable by uid {SPACE_UID})"
+        SPACE_USER = os.geteuid() == 0 and runs_as_space_user(str(self.python))
+        self.report["user"] = (f"uid {SPACE_UID}" if SPACE_USER
+                               else f"uid {os.geteuid()} ({self.python} is not usable by uid {SPACE_UID})")
         # None: skipped (the cheap form's interpreter may live where uid 1000 cannot read, e.g. /root).
-        checks["runs as a non-root user"] = True if SPACE_USER or os.geteuid() != 0 else (None if args.python else False)
-        base_env = {"PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        self.checks["runs as a non-root user"] = True if SPACE_USER or os.geteuid() != 0 else (None if python else False)
 
-        def in_image(env: dict[str, str]) -> dict[str, str]:
-            """The image's environment here: its HOME and WORKDIR are the fresh folders."""
-            mapped = {key: value.replace(dockerfile.workdir, str(app)).replace(dockerfile.env.get("HOME", "~"), str(home))
-                      for key, value in env.items()}
-            return {**base_env, **mapped, "HOME": str(home)}
+    def in_image(self, env: dict[str, str]) -> dict[str, str]:
+        """The image's environment ``env`` here: its HOME and WORKDIR are the fresh folders."""
+        base_env = {"PATH": f"{self.python.parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        workdir, home = self.dockerfile.workdir, self.dockerfile.env.get("HOME", "~")
+        mapped = {key: value.replace(workdir, str(self.app)).replace(home, str(self.home)) for key, value in env.items()}
+        return {**base_env, **mapped, "HOME": str(self.home)}
 
-        # Build: the Dockerfile's RUN that fetches the zoo, as the Space's user, from the stand-in Hub.
-        (fetch, scope), = [(run, scope) for run, scope in dockerfile.runs if "ZOO_SOURCE" in run]
+    def build(self) -> None:
+        """Step 4: the Dockerfile's RUN that fetches the zoo, as the Space's user, from the stand-in Hub."""
+        (fetch, scope), = [(run, scope) for run, scope in self.dockerfile.runs if "ZOO_SOURCE" in run]
         print(f"build: {shell_command(fetch)}  (ZOO_SOURCE={scope.get('ZOO_SOURCE')})…", flush=True)
         started = time.perf_counter()
-        build = subprocess.run(as_space_user(["/bin/sh", "-c", shell_command(fetch)]), cwd=app,
-                               env=in_image(scope) | {"HF_ENDPOINT": hub.url}, capture_output=True, text=True,
-                               timeout=840)
-        report["build_fetch_s"] = round(time.perf_counter() - started, 1)
-        checks["build step fetched and verified the zoo"] = build.returncode == 0
+        build = subprocess.run(as_space_user(["/bin/sh", "-c", shell_command(fetch)]), cwd=self.app,
+                               env=self.in_image(scope) | {"HF_ENDPOINT": self.hub.url}, capture_output=True,
+                               text=True, timeout=840)
+        self.report["build_fetch_s"] = round(time.perf_counter() - started, 1)
+        self.checks["build step fetched and verified the zoo"] = build.returncode == 0
         if build.returncode:
             raise RuntimeError(f"the build step failed ({build.returncode}):\n{build.stdout[-2000:]}{build.stderr[-2000:]}")
-        cache = home / ".cache" / "huggingface" / "hub" / f"models--{ZOO_REPO.replace('/', '--')}" / "snapshots" / commit
-        checks["zoo in the standard Hugging Face cache under HOME"] = (cache / "zoo.json").is_file()
-        print(f"build (fetch and verify the zoo): {report['build_fetch_s']} s", flush=True)
-        requests_after_build = len(hub.requests)
+        snapshots = self.home / ".cache" / "huggingface" / "hub" / f"models--{ZOO_REPO.replace('/', '--')}" / "snapshots"
+        self.checks["zoo in the standard Hugging Face cache under HOME"] = (snapshots / self.commit / "zoo.json").is_file()
+        print(f"build (fetch and verify the zoo): {self.report['build_fetch_s']} s", flush=True)
+        self.requests_after_build = len(self.hub.requests)
 
-        # Run: CMD with the final ENV and the Space variables, nothing else from this machine.
-        runtime = in_image(dockerfile.env) | variables | {"HF_ENDPOINT": hub.url}
+    def serve(self, timeout: float) -> tuple[str, dict[str, str]]:
+        """Step 5: CMD with the final ENV and the Space variables, nothing else from this machine,
+        until healthy. Returns its URL and its environment."""
+        runtime = self.in_image(self.dockerfile.env) | self.variables | {"HF_ENDPOINT": self.hub.url}
         port = int(runtime["STREAMLIT_SERVER_PORT"])
-        checks["the port is the one the Dockerfile exposes"] = dockerfile.expose == [port]
-        checks["the port is the front matter's app_port"] = front_matter(app / "README.md").get("app_port") == port
+        self.checks["the port is the one the Dockerfile exposes"] = self.dockerfile.expose == [port]
+        self.checks["the port is the front matter's app_port"] = front_matter(self.app / "README.md").get("app_port") == port
         if not port_is_free(port):
             port = free_port()
             print(f"note: port {runtime['STREAMLIT_SERVER_PORT']} is busy on this machine; using {port}")
             runtime["STREAMLIT_SERVER_PORT"] = str(port)
         if SPACE_USER:
-            touched = subprocess.run(as_space_user(["/bin/sh", "-c", "touch streamlit_app.py new-file"]), cwd=app,
+            touched = subprocess.run(as_space_user(["/bin/sh", "-c", "touch streamlit_app.py new-file"]), cwd=self.app,
                                      capture_output=True, timeout=60)
-            checks["the app's files are read-only to the Space's user"] = touched.returncode != 0
-        checks["run-time environment is offline and public"] = (
+            self.checks["the app's files are read-only to the Space's user"] = touched.returncode != 0
+        self.checks["run-time environment is offline and public"] = (
             runtime.get("HF_HUB_OFFLINE") == "1" and not operator_mode(runtime.get(ADMIN_ENV)))
-        log = work / "server.log"
+        log = self.work / "server.log"
         with open(log, "wb") as log_file:
             started = time.perf_counter()
-            server = subprocess.Popen(as_space_user(dockerfile.cmd), cwd=app, env=runtime, stdout=log_file,
-                                      stderr=subprocess.STDOUT)
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, server, args.timeout, log)
-            report["server_healthy_s"] = round(time.perf_counter() - started, 2)
-            checks["health endpoint answers ok"] = True
-            print(f"server start to healthy: {report['server_healthy_s']} s", flush=True)
-            health = subprocess.run(as_space_user(["/bin/sh", "-c", healthcheck_command(dockerfile.healthcheck)]),
-                                    cwd=app, env=runtime, capture_output=True, timeout=60)
-            checks["the Dockerfile's HEALTHCHECK passes"] = health.returncode == 0
+            self.server = subprocess.Popen(as_space_user(self.dockerfile.cmd), cwd=self.app, env=runtime,
+                                           stdout=log_file, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, self.server, timeout, log)
+        self.report["server_healthy_s"] = round(time.perf_counter() - started, 2)
+        self.checks["health endpoint answers ok"] = True
+        print(f"server start to healthy: {self.report['server_healthy_s']} s", flush=True)
+        health = subprocess.run(as_space_user(["/bin/sh", "-c", healthcheck_command(self.dockerfile.healthcheck)]),
+                                cwd=self.app, env=runtime, capture_output=True, timeout=60)
+        self.checks["the Dockerfile's HEALTHCHECK passes"] = health.returncode == 0
+        return url, runtime
 
-            visited = asyncio.run(visit(url, _variants(python, app, runtime), args.timeout * 1000,
-                                        None if args.no_screens else SCREENS))
-        report["first_paint_s"] = round(visited["first_paint_s"], 2)
-        report["first_answer_s"] = round(visited["first_answer_s"], 2)
-        print(f"first paint: {report['first_paint_s']} s; first complete answer: {report['first_answer_s']} s",
+    def check_visit(self, visited: dict, runtime: dict[str, str]) -> None:
+        """What the browser saw (``visit``), against ``python -m zoo classify`` in the same environment."""
+        self.report["first_paint_s"] = round(visited["first_paint_s"], 2)
+        self.report["first_answer_s"] = round(visited["first_answer_s"], 2)
+        print(f"first paint: {self.report['first_paint_s']} s; first complete answer: {self.report['first_answer_s']} s",
               flush=True)
-
-        expected = cli_predictions(python, app, runtime, [" ".join(visited["default_text"].split()), REVIEW])
+        expected = cli_predictions(self.python, self.app, runtime, [" ".join(visited["default_text"].split()), REVIEW])
         numbers = [(shown, expected[i][variant]) for i, key in enumerate(("default_results", "typed_results"))
                    for variant, shown in visited[key].items()]
-        report["numbers_checked"] = len(numbers)
-        report["numbers_equal"] = sum(agrees(shown, value) for shown, value in numbers)
-        checks["every number equals python -m zoo classify --json"] = report["numbers_equal"] == len(numbers) > 0
-        checks["no source box"] = visited["source_boxes"] == 0
-        checks["no reload button"] = visited["reload_buttons"] == 0
-        leaked = [str(p) for p in (work, app, home, REPO) if str(p) in visited["page_text"]]
-        checks["no server path on the page"] = not leaked
-        report["hub_requests_at_run_time"] = len(hub.requests) - requests_after_build
-        checks["nothing downloaded at run time"] = report["hub_requests_at_run_time"] == 0
-    finally:
-        if server is not None:
-            server.terminate()
+        self.report["numbers_checked"] = len(numbers)
+        self.report["numbers_equal"] = sum(agrees(shown, value) for shown, value in numbers)
+        self.checks["every number equals python -m zoo classify --json"] = self.report["numbers_equal"] == len(numbers) > 0
+        self.checks["no source box"] = visited["source_boxes"] == 0
+        self.checks["no reload button"] = visited["reload_buttons"] == 0
+        leaked = [str(p) for p in (self.work, self.app, self.home, REPO) if str(p) in visited["page_text"]]
+        self.checks["no server path on the page"] = not leaked
+        self.report["hub_requests_at_run_time"] = len(self.hub.requests) - self.requests_after_build
+        self.checks["nothing downloaded at run time"] = self.report["hub_requests_at_run_time"] == 0
+
+    def close(self, keep: bool) -> None:
+        """Stop the server and the stand-in Hub; delete the rehearsal's folder unless ``keep``."""
+        if self.server is not None:
+            self.server.terminate()
             try:
-                server.wait(timeout=20)
+                self.server.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        hub.close()
-        if app.exists():
-            read_only_tree(app, writable=True)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+                self.server.kill()
+                self.server.wait()
+        self.hub.close()
+        if self.app.exists():
+            read_only_tree(self.app, writable=True)
+        if not keep:
+            shutil.rmtree(self.work, ignore_errors=True)
         else:
-            print(f"kept: {work}")
-    report["passed"] = all(passed is not False for passed in checks.values())
-    return report
+            print(f"kept: {self.work}")
 
 
 def _variants(python: Path, app: Path, env: dict[str, str]) -> list[str]:

@@ -7,82 +7,21 @@ would read on the page against what the ``zoo`` library itself computes.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import quote
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import zoo
 from tests.conftest import TINY_VARIANTS
+from tests.support.app import APP, chart_data, charts, classify, open_app, review_box, texts, title_of
 from views.classify import MAX_LINK_CHARS, MAX_REVIEW_CHARS, SAYS
 from zoo.explain import words_seen
 from zoo.notices import SHORT_TEXT_WORDS
 from zoo.seed import SEED_HISTORY, SEED_NAME
 from zoo.text import tokenize
 
-APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 REVIEW = "A wonderful, moving film with brilliant actors. I loved the story, the best I have seen!"
-
-
-def open_app(monkeypatch, zoo_path: Path, *, admin: bool = False, **query) -> AppTest:
-    """The app on ``zoo_path`` (public, or in operator mode with ``admin``), opened through a link
-    with these query parameters (e.g. ``tab=...``)."""
-    monkeypatch.setenv("ZOO_SOURCE", str(zoo_path))
-    if admin:
-        monkeypatch.setenv("ZOO_ADMIN", "1")
-    else:
-        monkeypatch.delenv("ZOO_ADMIN", raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def review_box(at: AppTest):
-    """The review box (its key changes each time the server sets it: ``views.classify.set_by_server``)."""
-    return next(box for box in at.text_area if box.label == "Your review")
-
-
-def classify(at: AppTest, text: str) -> AppTest:
-    review_box(at).input(text)
-    at.button(key="classify_button").click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def charts(at: AppTest) -> list[tuple[dict, "pa.Table"]]:
-    """Every Altair chart on the page: its Vega-Lite spec and its data (all datasets concatenated)."""
-    found = []
-    for chart in at.get("vega_lite_chart"):
-        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
-        found.append((json.loads(chart.proto.spec), frames))
-    return found
-
-
-def chart_data(at: AppTest, *, title: str | None = None, field: str | None = None):
-    """The data of the one chart with this title, or whose spec uses this field."""
-    import pandas as pd
-
-    matches = [
-        frames for spec, frames in charts(at)
-        if (title and title_of(spec) == title) or (field and f'"field": "{field}"' in json.dumps(spec))
-    ]
-    assert len(matches) == 1, f"expected one chart for {title or field}, found {len(matches)}"
-    return pd.concat(matches[0], ignore_index=True)
-
-
-def title_of(spec: dict) -> str | None:
-    title = spec.get("title")
-    return title.get("text") if isinstance(title, dict) else title
-
-
-def texts(elements) -> list[str]:
-    return [str(element.value) for element in elements]
 
 
 # ---------------------------------------------------------------- classify
@@ -408,15 +347,17 @@ def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkey
     sent before the first answered, so with the example pill as the browser still draws it
     (picked). That stale pick once read as a new pick and put the example back into the box
     (seen in Chromium: three visitors on a fresh server). Here the second rerun is sent as the
-    browser sends it: every widget as drawn on the first page, the box holding the typed text."""
+    browser sends it: every widget as drawn on the first page, the box holding the typed text
+    (an element's public ``run()`` reruns the script with the widgets of the page it was drawn on)."""
+    from zoo.examples import DEFAULT_EXAMPLE
+
     at = open_app(monkeypatch, tiny_zoo_path)
     text = "A dull, boring film that I hated."
-    stale = at._tree.get_widget_states()  # AppTest's own: what a browser sends with a rerun
-    for widget in stale.widgets:
-        if widget.id == review_box(at).id:
-            widget.string_value = text
+    first_box, first_pills = review_box(at), at.button_group[0]
+    assert first_pills.value == DEFAULT_EXAMPLE
     classify(at, text)
-    at._run(stale)
+    first_pills.set_value(DEFAULT_EXAMPLE)  # still drawn picked: the browser has not seen the answer yet
+    at = first_box.input(text).run()
     assert not at.exception, at.exception
     assert review_box(at).value == text
     expected = zoo.open_zoo(tiny_zoo_path).classify([text])

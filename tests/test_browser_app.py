@@ -6,32 +6,20 @@ the browser's driver in a process of its own (``in_own_process``).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 import zoo
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS
+from scripts.harness import CHROMIUM
 from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
+from tests.support.browser import chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_the_form_works_before_the_models_are_loaded_and_a_link_opens_its_text(app_url, tiny_zoo_path):
@@ -96,6 +84,6 @@ def training_and_zoo_tabs(app_url: str, width: int, screenshot: str) -> None:
         page.goto(f"{app_url}/?tab=Zoo")
         expect(page.get_by_test_id("stMain").get_by_role("heading", name="The zoo")).to_be_visible(timeout=90_000)
         grid = page.locator("[data-testid='stDataFrame']").first
-        expect(grid).to_be_visible()
+        expect(grid).to_be_visible(timeout=90_000)  # the grid's code loads on demand: slow on a busy machine
         assert grid.bounding_box()["x"] + grid.bounding_box()["width"] <= width
         page.screenshot(path=screenshot, full_page=True)

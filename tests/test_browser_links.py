@@ -15,7 +15,7 @@ import pytest
 
 from scripts.harness import CHROMIUM, REPO, AppServer
 from tests.conftest import TINY_VARIANTS, in_own_process
-from tests.test_browser_app import chromium
+from tests.support.browser import chromium
 
 pytestmark = [
     pytest.mark.browser,

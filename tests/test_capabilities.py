@@ -9,7 +9,7 @@ import pytest
 
 import zoo
 from tests.conftest import REPO, TINY_VARIANTS
-from tests.test_app import charts, open_app, texts
+from tests.support.app import charts, open_app, texts
 from zoo.explain import hidden_states, word_importance
 from zoo.probes import TESTS, run_probes
 from zoo.text import MAX_TEXT_CHARS, tokenize

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from tests.test_app import classify, open_app, texts
+from tests.support.app import classify, open_app, texts
 
 
 def test_emoji_are_counted_and_said_to_be_ignored(monkeypatch, tiny_zoo_path):

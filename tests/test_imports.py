@@ -1,5 +1,6 @@
 """Imports run one way: ``scripts`` -> ``training`` -> ``zoo``, and the app -> ``views`` -> ``zoo``;
-nothing imports ``tests``; no two modules import each other, directly or round a circle.
+nothing imports ``tests``; no two modules import each other, directly or round a circle; and
+no test module imports another (shared helpers live in ``tests/support``, fixtures in ``conftest.py``).
 
 Read from the source with ``ast`` (every ``import``, at the top of a file or inside a
 function), so a late import inside a function counts as much as one at the top.
@@ -99,6 +100,19 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def imported_test_modules(name: str, path: Path) -> set[str]:
+    """The test modules (``tests/test_*.py``) that module ``name`` imports, itself aside, however
+    it names them: ``tests.test_app``, ``from tests import test_app``, ``.test_app``, ``test_app``."""
+    found = set()
+    for imported in imported_names(name, path):
+        parts = imported.split(".")
+        if parts[0] == "tests":
+            parts = parts[1:]
+        if parts and parts[0].startswith("test_") and f"tests.{parts[0]}" != name:
+            found.add(f"tests.{parts[0]}")
+    return found
+
+
 def test_the_graph_sees_every_kind_of_import():
     graph = import_graph()
     assert "zoo.errors" in graph["zoo.store"]  # from .errors import ...
@@ -112,6 +126,21 @@ def test_imports_run_one_way_and_nothing_imports_the_tests():
     wrong = sorted(f"{module} -> {target}" for module, targets in import_graph().items() for target in targets
                    if part(target) != part(module) and part(target) not in ALLOWED[part(module)])
     assert wrong == []
+
+
+def test_no_test_module_imports_another():
+    imports = {name: sorted(imported_test_modules(name, path)) for name, path in module_files().items()}
+    assert {name: found for name, found in imports.items() if found} == {}
+
+
+def test_an_import_between_test_modules_would_be_seen(tmp_path):
+    lines = ["from tests.test_app import open_app", "import tests.test_hub", "from tests import test_cli",
+             "from .test_faults import x", "from test_links import y", "from tests.support.app import open_app",
+             "from tests.conftest import REPO", "from tests.test_own import helper"]
+    module = tmp_path / "test_own.py"
+    module.write_text("\n".join(lines), encoding="utf-8")
+    assert imported_test_modules("tests.test_own", module) == {
+        "tests.test_app", "tests.test_hub", "tests.test_cli", "tests.test_faults", "tests.test_links"}
 
 
 def test_no_modules_import_each_other_round_a_circle():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import TINY_VARIANTS
-from tests.test_app import charts, open_app
+from tests.support.app import charts, open_app
 
 
 def test_compare_training_marks_the_epoch_where_validation_loss_turns_up(monkeypatch, tiny_zoo_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TINY_VARIANTS
-from tests.test_app import chart_data, open_app, review_box, texts
+from tests.support.app import chart_data, open_app, review_box, texts
 
 TEXT = "Not bad at all, the ending was wonderful."
 ONE, TWO, TUNED = TINY_VARIANTS

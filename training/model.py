@@ -247,66 +247,93 @@ def simple_rnn_stack(inputs, states, *, kernels, recurrent_kernels, biases, star
     """
     import tensorflow as tf
 
-    depth = len(states)
-
     @tf.custom_gradient
     def run(inputs, *weights):
-        states0 = list(weights[:depth])
-        recurrent = list(weights[depth : 2 * depth])
-        above = list(zip(weights[2 * depth : 3 * depth - 1], weights[3 * depth - 1 :]))  # (kernel, bias) of cells 2..
-        steps = tf.shape(inputs)[0]
-
-        def arrays():
-            return [tf.TensorArray(tf.float32, size=steps, element_shape=s.shape) for s in states0]
-
-        def forward(t, hs, outputs):
-            x, new, written = inputs[t], [], []
-            for depth_, (h, out) in enumerate(zip(hs, outputs)):
-                if depth_:
-                    kernel, bias = above[depth_ - 1]
-                    x = tf.matmul(x, kernel) + bias
-                x = tf.tanh(x + tf.matmul(h, recurrent[depth_]))
-                new.append(x)
-                written.append(out.write(t, x))
-            return t + 1, new, written
-
-        _, finals, outputs = tf.while_loop(lambda t, *_: t < steps, forward, (start, states0, arrays()),
-                                           maximum_iterations=steps)
-        outputs = [out.stack() for out in outputs]  # (steps, batch, units), zeros before ``start``
-
-        def grad(*upstream):
-            carried0 = [tf.zeros_like(f) if g is None else g for g, f in zip(upstream, finals)]
-            sums0 = [tf.zeros_like(r) for r in recurrent] + [tf.zeros_like(w) for pair in above for w in pair]
-
-            def backward(t, carried, sums, d_inputs):
-                carried, sums, from_above = list(carried), list(sums), None
-                for depth_ in reversed(range(depth)):
-                    h = outputs[depth_][t]
-                    previous = tf.where(t > start, outputs[depth_][tf.maximum(t - 1, 0)], states0[depth_])
-                    dh = carried[depth_] if from_above is None else carried[depth_] + from_above
-                    da = dh * (1.0 - h * h)
-                    sums[depth_] += tf.matmul(previous, da, transpose_a=True)
-                    carried[depth_] = tf.matmul(da, recurrent[depth_], transpose_b=True)
-                    if depth_:
-                        kernel, _ = above[depth_ - 1]
-                        slot = depth + 2 * (depth_ - 1)
-                        sums[slot] += tf.matmul(outputs[depth_ - 1][t], da, transpose_a=True)
-                        sums[slot + 1] += tf.reduce_sum(da, axis=0)
-                        from_above = tf.matmul(da, kernel, transpose_b=True)
-                    else:
-                        d_inputs = d_inputs.write(t, da)
-                return t - 1, carried, sums, d_inputs
-
-            d_inputs0 = tf.TensorArray(tf.float32, size=steps, element_shape=states0[0].shape)
-            _, d_states0, sums, d_inputs = tf.while_loop(
-                lambda t, *_: t >= start, backward, (steps - 1, carried0, sums0, d_inputs0), maximum_iterations=steps)
-            d_recurrent, d_above = sums[:depth], sums[depth:]
-            d_kernels, d_biases = d_above[0::2], d_above[1::2]
-            return (d_inputs.stack(), *d_states0, *d_recurrent, *d_kernels, *d_biases)
-
-        return finals, grad
+        stack = _SimpleRNNStack(weights, len(states), start, tf.shape(inputs)[0])
+        finals, outputs = stack.forward(inputs)
+        return finals, lambda *upstream: stack.backward(upstream, finals, outputs)
 
     return run(inputs, *states, *recurrent_kernels, *kernels, *biases)
+
+
+class _SimpleRNNStack:
+    """One ``simple_rnn_stack`` call: its weights by role, and the bodies of its two loops."""
+
+    def __init__(self, weights, depth: int, start, steps):
+        self.depth, self.start, self.steps = depth, start, steps
+        self.states = list(weights[:depth])  # each cell's state before ``start``
+        self.recurrent = list(weights[depth : 2 * depth])
+        self.above = list(zip(weights[2 * depth : 3 * depth - 1], weights[3 * depth - 1 :]))  # (kernel, bias) of cells 2..
+
+    def forward(self, inputs):
+        """Each cell's final state, and each cell's outputs ``(steps, batch, units)``, zeros before ``start``."""
+        import tensorflow as tf
+
+        arrays = [tf.TensorArray(tf.float32, size=self.steps, element_shape=s.shape) for s in self.states]
+
+        def step(t, hs, outputs):
+            return t + 1, *self.forward_step(inputs[t], t, hs, outputs)
+
+        _, finals, outputs = tf.while_loop(lambda t, *_: t < self.steps, step, (self.start, self.states, arrays),
+                                           maximum_iterations=self.steps)
+        return finals, [out.stack() for out in outputs]
+
+    def forward_step(self, x, t, hs, outputs):
+        """Step ``t`` up the stack from the first cell's input term ``x``: the new states, and
+        the output arrays with them written at ``t``."""
+        import tensorflow as tf
+
+        new, written = [], []
+        for depth, (h, out) in enumerate(zip(hs, outputs)):
+            if depth:
+                kernel, bias = self.above[depth - 1]
+                x = tf.matmul(x, kernel) + bias
+            x = tf.tanh(x + tf.matmul(h, self.recurrent[depth]))
+            new.append(x)
+            written.append(out.write(t, x))
+        return new, written
+
+    def backward(self, upstream, finals, outputs):
+        """The gradients of ``run``'s arguments (inputs, states, recurrent kernels, kernels,
+        biases) from the final states' gradients ``upstream``."""
+        import tensorflow as tf
+
+        carried = [tf.zeros_like(f) if g is None else g for g, f in zip(upstream, finals)]
+        sums = [tf.zeros_like(r) for r in self.recurrent] + [tf.zeros_like(w) for pair in self.above for w in pair]
+        d_inputs = tf.TensorArray(tf.float32, size=self.steps, element_shape=self.states[0].shape)
+
+        def step(t, carried, sums, d_inputs):
+            return t - 1, *self.backward_step(outputs, t, list(carried), list(sums), d_inputs)
+
+        _, d_states, sums, d_inputs = tf.while_loop(lambda t, *_: t >= self.start, step,
+                                                    (self.steps - 1, carried, sums, d_inputs),
+                                                    maximum_iterations=self.steps)
+        d_recurrent, d_above = sums[: self.depth], sums[self.depth :]
+        d_kernels, d_biases = d_above[0::2], d_above[1::2]
+        return (d_inputs.stack(), *d_states, *d_recurrent, *d_kernels, *d_biases)
+
+    def backward_step(self, outputs, t, carried: list, sums: list, d_inputs):
+        """Step ``t`` down the stack: the state gradients carried to ``t - 1``, the weight
+        gradients with step ``t``'s added, and the first cell's input gradient written at ``t``."""
+        import tensorflow as tf
+
+        from_above = None
+        for depth in reversed(range(self.depth)):
+            h = outputs[depth][t]
+            previous = tf.where(t > self.start, outputs[depth][tf.maximum(t - 1, 0)], self.states[depth])
+            dh = carried[depth] if from_above is None else carried[depth] + from_above
+            da = dh * (1.0 - h * h)
+            sums[depth] += tf.matmul(previous, da, transpose_a=True)
+            carried[depth] = tf.matmul(da, self.recurrent[depth], transpose_b=True)
+            if depth:
+                kernel, _ = self.above[depth - 1]
+                slot = self.depth + 2 * (depth - 1)
+                sums[slot] += tf.matmul(outputs[depth - 1][t], da, transpose_a=True)
+                sums[slot + 1] += tf.reduce_sum(da, axis=0)
+                from_above = tf.matmul(da, kernel, transpose_b=True)
+            else:
+                d_inputs = d_inputs.write(t, da)
+        return carried, sums, d_inputs
 
 
 def compile_model(model: keras.Model, recipe: Recipe) -> None:
