@@ -68,7 +68,8 @@ def train_then_stop(url: str) -> tuple[int, int]:
             expect(page.get_by_text("yours 1 · simplernn-4x64-len500").first).to_be_visible(timeout=60_000)
             # The first epoch's point on the chart, then Stop.
             page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=240_000)
-            page.get_by_role("button", name="Stop", exact=True).click()
+            # The tab's Stop (Streamlit's header has a Stop of its own while the page reruns).
+            page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop", exact=True).click()
             result = page.get_by_text(re.compile(r"best epoch \d+ of \d+ \(stopped early\)"))
             expect(result).to_be_visible(timeout=240_000)
             best, epochs = map(int, re.search(r"best epoch (\d+) of (\d+)", result.inner_text()).groups())
