@@ -174,6 +174,8 @@ def serve(args: argparse.Namespace) -> int:
         return run(job_args, prepared)
     finally:
         shutil.rmtree(spare, ignore_errors=True)
+        if args.ready is not None:  # the app may have gone without removing it
+            args.ready.unlink(missing_ok=True)
 
 
 def prepare(args: argparse.Namespace, spare: Path) -> dict[int, Path]:
