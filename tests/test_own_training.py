@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,7 +30,8 @@ def imdb(monkeypatch, tiny_corpus, tmp_path):
     """The tiny corpus as the server's configured data, with a cache of its own."""
     monkeypatch.setenv("IMDB_DATA", str(tiny_corpus))
     monkeypatch.setenv("SIMPLERNN_ZOO_CACHE", str(tmp_path / "cache"))
-    for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS"):
+    for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS",
+                 "ZOO_TRAIN_MAX_MAXLEN"):
         monkeypatch.delenv(name, raising=False)
     return tiny_corpus
 
@@ -77,6 +79,20 @@ def test_the_operator_caps_come_from_the_environment_and_bad_values_keep_the_def
     caps = Caps.from_env({"ZOO_TRAIN_MAX_EPOCHS": "3", "ZOO_TRAIN_MAX_REVIEWS": "lots", "ZOO_TRAIN_MAX_SECONDS": "-5"})
     assert caps == Caps(epochs=3, reviews=25_000, seconds=300)
     assert OwnSettings(epochs=4).problems(caps) == ["the epochs must be 1 to 3 on this server"]
+    shorter = Caps.from_env({"ZOO_TRAIN_MAX_MAXLEN": "200"})
+    assert shorter.longest == 200 and Caps.from_env({"ZOO_TRAIN_MAX_MAXLEN": "9000"}).longest == 500
+    assert OwnSettings(maxlen=225).problems(shorter) == ["maxlen must be 25 to 200 words on this server"]
+
+
+def test_own_variants_have_colours_of_their_own_never_a_zoo_variants_or_the_verdicts():
+    from views.colors import NEGATIVE, POSITIVE, SEED_COLOR, variant_color
+    from zoo import catalog
+
+    zoo_colors = {variant_color(spec.id) for spec in catalog.CATALOG} | {POSITIVE, NEGATIVE, SEED_COLOR}
+    # The three a session keeps are three colours; a variant named like a zoo one still gets its own.
+    ours = [variant_color(OwnSettings(maxlen=500).numbered(n)) for n in (1, 2, 3)]
+    assert len(set(ours)) == 3 and not set(ours) & zoo_colors
+    assert variant_color(OwnSettings().numbered(4)) == ours[0]
 
 
 def test_without_data_or_switched_off_the_tab_says_how_in_one_sentence(tiny_corpus):
@@ -99,7 +115,7 @@ def test_the_command_refuses_settings_over_the_caps(imdb, tmp_path, monkeypatch)
 
 @pytest.mark.slow
 def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     job = TrainingJob(QUICK, seconds=300)
     line.join(job)
     assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
@@ -121,7 +137,7 @@ def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
 
 @pytest.mark.slow
 def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     first, second = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
     line.join(first)
     line.join(second)
@@ -139,7 +155,7 @@ def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
 
 @pytest.mark.slow
 def test_stop_keeps_the_best_epoch_so_far(imdb):
-    line = TrainingLine()
+    line = TrainingLine(warm=False)
     job = TrainingJob(OwnSettings(**{**QUICK.__dict__, "epochs": 10, "maxlen": 500, "units": 64, "layers": 4}),
                       seconds=300)
     line.join(job)
@@ -156,8 +172,76 @@ def test_stop_keeps_the_best_epoch_so_far(imdb):
     assert artifact.spec.recipe.epochs == kept
 
 
+def test_the_test_accuracy_is_measured_on_a_fixed_sample_of_the_test_reviews_and_their_sentences():
+    from training.corpus import Corpus, Encoded
+    from training.own import test_sample
+    from zoo.text import OOV_TOKEN, PAD_TOKEN, Vocabulary
+
+    def encoded(offset):  # review i is [offset + i], labelled i % 2
+        return Encoded([np.array([offset + i]) for i in range(12)], np.arange(12) % 2)
+
+    splits = {"train": encoded(0), "validation": encoded(0), "test": encoded(100),
+              "first_sentence": encoded(200), "last_sentence": encoded(300)}
+    corpus = Corpus(Vocabulary((PAD_TOKEN, OOV_TOKEN, "a")), splits, {"test_reviews": 12, "train_reviews": 12})
+    sampled = test_sample(corpus, 5)
+    rows = [int(s[0]) - 100 for s in sampled.test.sequences]
+    assert len(rows) == 5 == len(set(rows)) and rows == sorted(rows)
+    for name, offset in (("first_sentence", 200), ("last_sentence", 300)):  # the same reviews' sentences
+        assert [int(s[0]) - offset for s in sampled.splits[name].sequences] == rows
+    assert sampled.test.labels.tolist() == [r % 2 for r in rows]
+    assert sampled.data_record() == {"test_reviews": 5, "train_reviews": 12}
+    assert test_sample(corpus, 5).test.sequences == sampled.test.sequences  # fixed: the same sample every time
+    assert sampled.train is corpus.train
+    assert test_sample(corpus, 12) is corpus  # no more than it holds: all of them
+
+
+@pytest.mark.slow
+def test_a_warm_trainer_waits_ready_takes_the_next_job_and_a_new_one_replaces_it(imdb):
+    line = TrainingLine()
+    line.warm_up()
+    end = time.monotonic() + 240
+    while not line.ready() and time.monotonic() < end:
+        time.sleep(0.2)
+    assert line.ready()
+    warm = line.warm.process
+    job = TrainingJob(QUICK, seconds=300)
+    line.join(job)
+    assert job.process is warm and line.warm is None  # no second TensorFlow beside a running job
+    assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
+    assert [e["epoch"] for e in job.events() if e["phase"] == "epoch"] == [1, 2]
+    assert Artifact.read(job.zoo_folder / "simplernn-1x8-len25").metadata["data"]["test_reviews"] == 120
+    line.advance()
+    assert line.warm is not None and line.warm.process is not warm  # the next job's, warming up
+    cancelled = TrainingJob(QUICK, seconds=300)
+    line.join(cancelled)
+    second = line.warm  # None: the job took it
+    cancelled.cancel()
+    line.advance()
+    assert second is None and cancelled.state == "cancelled" and cancelled.process.returncode != 0
+    assert line.warm is not None and line.warm.alive  # a killed job's trainer is replaced
+    ready_file = line.warm.ready_file
+    line.close()
+    assert line.warm is None and not ready_file.exists()
+
+
+def test_a_warm_trainer_that_died_waiting_is_not_started_again_at_every_page_view(tmp_path):
+    from zoo.own import WARM_RETRY, WarmTrainer, _warm_env
+
+    died = subprocess.Popen([sys.executable, "-c", "pass"])
+    died.wait()
+    line = TrainingLine()
+    line.warm = WarmTrainer(died, tmp_path / "ready", _warm_env())
+    line.warm_up()
+    assert line.warm is None and not line.ready()
+    line._warm_died -= WARM_RETRY  # a minute later it is tried again
+    line.warm_up()
+    assert line.warm is not None and line.warm.alive
+    line.close()
+    assert line.warm is None
+
+
 def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
-    line = TrainingLine(abandoned_after=0.5)
+    line = TrainingLine(abandoned_after=0.5, warm=False)
     job = TrainingJob(QUICK, seconds=300)
     line.join(job)
     time.sleep(1.0)
@@ -206,8 +290,31 @@ def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_z
     assert not at.exception, at.exception
     ours = next(t for t in at.table if "Your variant" in t.value.columns)
     expected = float(variant.zoo.classify([at.session_state.submitted], [variant.variant_id])[variant.variant_id][0])
-    assert ours.value["Your variant"].tolist() == [QUICK.name]
+    assert ours.value["Your variant"].tolist() == [QUICK.numbered(1)]
     assert float(ours.value["P(positive)"].iloc[0]) == pytest.approx(expected, abs=1e-6)
+    # Sentiment as it reads follows it too: its last point is its answer.
+    read = [frame[frame["variant"] == QUICK.numbered(1)] for frame in chart_frames(at) if "p_positive" in frame]
+    assert len(read) == 1 and float(read[0]["p_positive"].iloc[-1]) == pytest.approx(expected, abs=1e-5)
+
+    # Compare training draws its history over the zoo's, and What they can do probes it.
+    for tab in ("Compare training", "What they can do"):
+        page = AppTest.from_file(str(APP), default_timeout=180)
+        page.query_params["tab"] = tab
+        page.session_state["own_variants"] = at.session_state["own_variants"]
+        page.run()
+        assert not page.exception, page.exception
+        drawn = [frame for frame in chart_frames(page) if "variant" in frame]
+        assert any((frame["variant"] == QUICK.numbered(1)).any() for frame in drawn), tab
+    spans = next(d.value for d in page.dataframe if "span, sentence first" in d.value.columns)
+    assert spans["variant"].iloc[-1] == QUICK.numbered(1)
+
+
+def chart_frames(at: AppTest) -> list:
+    """The data of every chart on the page, one frame per dataset."""
+    import pyarrow as pa
+
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for chart in at.get("vega_lite_chart") for d in chart.proto.datasets]
 
 
 def test_the_line_takes_a_bounded_number_of_jobs():

@@ -5,29 +5,44 @@
 
 It trains with the code ``python -m training.train`` runs (``training.fit.train_variant``: the
 seed's recipe, every epoch recorded and checkpointed, the best validation epoch kept, evaluated
-and written as a zoo artifact), on ``--reviews`` training reviews and as many test reviews (a
-fixed, seeded sample: ``training.corpus``'s ``--limit``), read from ``$IMDB_DATA`` through the
-corpus cache ``training.train`` uses. Its settings are checked against the server's caps
+and written as a zoo artifact), on ``--reviews`` training reviews (a fixed, seeded sample:
+``training.corpus``'s ``--limit``), read from ``$IMDB_DATA`` through the corpus cache
+``training.train`` uses, and measures it on a fixed, seeded sample of ``zoo.own.TEST_SAMPLE``
+test reviews of that corpus (the artifact records how many). Its settings are checked against the server's caps
 (``zoo.own``) whatever called it.
 
 ``--progress`` receives one JSON line per event (``zoo.own.read_events``). When the file named
 by ``--stop`` appears, training stops at the next batch; the epochs already finished are
 evaluated and written, the best of them kept (the checkpoint's ``--resume`` path).
+
+With ``--serve`` it is the app's warm trainer (``zoo.own.TrainingLine``): it imports TensorFlow
+and reads the encoded reviews of every review count the server offers ahead of time, then
+waits for one job on stdin (one JSON line: ``{"arguments": [...], "log": PATH}``, the arguments
+of this command), runs it exactly as the command would, and exits. A job then starts training
+within a second of being handed over instead of after the import and the read (seconds each).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
+import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from training.corpus import Corpus, default_cache_dir
-from zoo.imdb import DataError
-from zoo.own import Caps, OwnSettings
+import numpy as np
+
+from training.corpus import Corpus, Encoded, corpus_key, default_cache_dir
+from zoo.evaluation import SHORT_TEXT_KINDS
+from zoo.imdb import SPLIT_SEED, DataError
+from zoo.own import TEST_SAMPLE, Caps, OwnSettings, review_choices
 
 #: Batch progress is written at most this often, in seconds.
 BATCH_EVERY = 0.5
@@ -60,17 +75,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         kind = str if name == "cell" else int
         parser.add_argument(f"--{name}", type=kind, default=getattr(defaults, name),
                             help=f"(default: {getattr(defaults, name)})")
-    parser.add_argument("--out", type=Path, required=True, help="the zoo folder to write the variant into")
+    parser.add_argument("--out", type=Path, help="the zoo folder to write the variant into (required)")
     parser.add_argument("--progress", type=Path, help="append progress events here as JSON lines (default: stdout)")
     parser.add_argument("--stop", type=Path, help="stop at the next batch once this file exists, keeping the best epoch")
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or its aclImdb/ folder (default: $IMDB_DATA)")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="the corpus cache (training.train's)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    return parser.parse_args(argv)
+    parser.add_argument("--serve", action="store_true",
+                        help="prepare TensorFlow and the reviews, then take one job's arguments from stdin as a JSON "
+                             "line (the app's warm trainer)")
+    parser.add_argument("--ready", type=Path, help="with --serve: write 'ready' into this file once prepared")
+    args = parser.parse_args(argv)
+    if args.out is None and not args.serve:
+        parser.error("the following arguments are required: --out")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    return serve(args) if args.serve else run(args)
+
+
+def run(args: argparse.Namespace, prepared: dict[int, Path] | None = None) -> int:
+    """Train the job ``args`` names; its reviews from ``prepared`` (review count: corpus file)
+    when it has them. Returns the exit status."""
     progress = Progress(args.progress)
     settings = OwnSettings(args.cell, args.layers, args.units, args.maxlen, args.epochs, args.reviews)
     problems = settings.problems(Caps.from_env())
@@ -79,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     progress("reading", reviews=settings.reviews)
     try:
-        corpus = read_corpus(args, settings)
+        corpus = read_corpus(args, settings, prepared or {})
     except DataError as error:
         progress("error", message=f"The reviews could not be read ({error}).")
         return 2
@@ -93,16 +121,78 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def read_corpus(args: argparse.Namespace, settings: OwnSettings) -> Corpus:
-    """The encoded reviews, through ``training.train``'s cache (read in another process while
-    TensorFlow is imported here)."""
-    from training.corpus import corpus_key
+def read_corpus(args: argparse.Namespace, settings: OwnSettings, prepared: dict[int, Path]) -> Corpus:
+    """The encoded reviews: the prepared file, else through ``training.train``'s cache (read in
+    another process while TensorFlow is imported here)."""
     from training.train import read_corpora
 
+    if settings.reviews in prepared:
+        return test_sample(Corpus.read(prepared[settings.reviews]))
     key = corpus_key(settings.spec())
     with tempfile.TemporaryDirectory(prefix="simplernn-own-") as spare:
         files = read_corpora(args.data, [key], settings.reviews, args.cache, Path(spare), in_background=True)
-        return Corpus.read(files[key])
+        return test_sample(Corpus.read(files[key]))
+
+
+def test_sample(corpus: Corpus, count: int = TEST_SAMPLE) -> Corpus:
+    """``corpus`` with a fixed, seeded sample of ``count`` of its test reviews (and those reviews'
+    first and last sentences); unchanged when it holds no more."""
+    if len(corpus.test) <= count:
+        return corpus
+    rows = np.sort(np.random.default_rng(SPLIT_SEED).permutation(len(corpus.test))[:count])
+    splits = dict(corpus.splits)
+    for name in ("test", *SHORT_TEXT_KINDS):
+        encoded = corpus.splits[name]
+        splits[name] = Encoded([encoded.sequences[i] for i in rows], encoded.labels[rows])
+    return Corpus(corpus.vocabulary, splits, {**corpus.record, "test_reviews": count})
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The warm trainer: prepare, then run the one job stdin hands over (nothing when it closes)."""
+    from training.reproduce import use_threads
+
+    spare = Path(tempfile.mkdtemp(prefix="simplernn-own-spare-"))
+    try:
+        try:
+            prepared, problem = prepare(args, spare), None
+        except DataError as error:  # told to the job, as the command would tell it
+            prepared, problem = {}, error
+        use_threads(1)
+        if args.ready is not None:
+            args.ready.write_text("ready", encoding="utf-8")
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0  # the app went away before handing over a job
+        job = json.loads(line)
+        with open(job["log"], "ab") as log:  # the job's log from here on, as if it had started the command
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+        job_args = parse_args(job["arguments"])
+        if problem is not None:
+            Progress(job_args.progress)("error", message=f"The reviews could not be read ({problem}).")
+            return 2
+        return run(job_args, prepared)
+    finally:
+        shutil.rmtree(spare, ignore_errors=True)
+        if args.ready is not None:  # the app may have gone without removing it
+            args.ready.unlink(missing_ok=True)
+
+
+def prepare(args: argparse.Namespace, spare: Path) -> dict[int, Path]:
+    """The corpus file of every review count the server offers (``zoo.own.review_choices``),
+    read or encoded in another process while this one imports TensorFlow (``training.fit``)."""
+    from training.corpus import corpus_files
+
+    key = corpus_key(OwnSettings().spec())
+    counts = review_choices(Caps.from_env())
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reading = [pool.submit(corpus_files, args.data, [key], count, args.cache, spare) for count in counts]
+        import training.fit  # noqa: F401  (TensorFlow's import, meanwhile)
+
+        try:
+            return {count: future.result()[key] for count, future in zip(counts, reading)}
+        except BrokenProcessPool as error:
+            raise DataError(f"the process reading the reviews ended unexpectedly ({error})") from error
 
 
 def train(settings: OwnSettings, corpus: Corpus, args: argparse.Namespace, progress: Progress) -> str:

@@ -25,6 +25,7 @@ from .colors import HEAT, NEGATIVE, POSITIVE, UNIT_SCHEME, catalog_order, readab
 from .loading import Warming, reading_frame, wait_for_models
 from .classify import AXIS_EXTENT, LABEL_EVERY_WORD, READING_HEIGHT, reading_axis, reading_spec, submitted_text, word_tick, word_ticks
 from .messages import shown, variant_problem
+from .own_variants import own_probe_results
 from .widgets import chip_colors, preferred
 from .work import HEAVY, heavy_work
 
@@ -111,13 +112,23 @@ def capabilities_section(source: str, z: zoo.Zoo, readable: list[str], warming: 
                 + "; ".join(shown(why, context="probes") for why in results.get("errors", {}).values()))
         return
 
-    memory_span(results, variants)
-    probes_heatmap(results, variants)
+    try:
+        with heavy_work("running the probes on your own variants"):
+            own = own_probe_results()  # the visitor's own variants (tab Train your own), once each
+    except ArtifactError as error:
+        st.error(f"The probes could not run on your own variants: {shown(error, context='own probes')}")
+        own = {}
+    if own:
+        results = {**results, "variants": {**results["variants"], **own}}
+        st.caption("Your own variants (tab *Train your own*) are probed too: always drawn, after the zoo's.")
+    memory_span(results, variants, list(own))
+    probes_heatmap(results, [*variants, *own])
     explain_section(source, z, variants, warming)
 
 
-def memory_span(results: dict, variants: list[str]) -> None:
-    """Each chosen variant's separation as filler words are added, and every variant's span in a table."""
+def memory_span(results: dict, variants: list[str], own: list[str] = ()) -> None:
+    """Each chosen variant's separation as filler words are added, and every variant's span in a
+    table; the visitor's ``own`` variants always."""
     st.subheader("Memory span")
     st.caption(
         "A clearly positive or negative sentence, then *k* plain words that give no opinion (or the plain words first). "
@@ -131,6 +142,7 @@ def memory_span(results: dict, variants: list[str]) -> None:
         default=preferred(variants, ["simplernn-1x32-len500", "simplernn-4x32-len500", "lstm-1x32-len500", "gru-1x32-len500"]),
     )
     chip_colors("span_variants", chosen)
+    chosen, variants = [*chosen, *own], [*variants, *own]
     rows = []
     for vid in chosen:
         for order in ORDERS:

@@ -22,6 +22,7 @@ from zoo.text import tokenize
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
 from .loading import Warming, classify_with, classify_with_every_variant, reading_frame, wait_for_models
 from .messages import shown, variant_problem
+from .own_variants import own_reading_frames
 from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
@@ -443,9 +444,14 @@ def sentiment_as_it_reads(source: str, readable_ids: list[str], text: str, *, pa
             curves.append(reading_frame(source, vid, text))
         except ArtifactError as error:
             st.error(f"Variant {vid} could not answer: {variant_problem(vid, error)}")
+    own_curves, problems = own_reading_frames(text)  # the visitor's own variants, always followed
+    for problem in problems:
+        st.error(shown(problem, context="own variant reading"))
+    curves += own_curves
     if curves:
-        st.vega_lite_chart(reading_spec(pd.concat(curves), tuple(reading_ids), tuple(tokenize(clip(text))),
-                                        padding=padding), width="stretch", height=READING_HEIGHT)
+        shown_ids = tuple(reading_ids) + tuple(frame["variant"].iloc[0] for frame in own_curves)
+        st.vega_lite_chart(reading_spec(pd.concat(curves), shown_ids, tuple(tokenize(clip(text))), padding=padding),
+                           width="stretch", height=READING_HEIGHT)
 
 
 def word_ticks(n_words: int) -> list[int]:

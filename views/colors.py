@@ -4,7 +4,8 @@
   always also said in words or shown by direction (a bar right or left of 0.5).
 - Each variant has one colour everywhere (``variant_color``), fixed by the catalogue: a hue for
   its cell (for SimpleRNN, its depth), its lightness from its ``maxlen`` (longer reads darker);
-  none is the verdict's blue or red. The seed tutorial's line is ``SEED_COLOR``.
+  none is the verdict's blue or red. The seed tutorial's line is ``SEED_COLOR``. A visitor's own
+  variants (``zoo.own.OwnSettings.numbered``) are shades of ``OWN_HUE``, which no zoo family has.
 - Values of hidden units, which are neither a verdict nor a variant, go on ``UNIT_SCHEME``.
 - Text on the page and on charts meets WCAG's 4.5:1 against white; lines and marks 3:1
   (``tests/test_app.py`` computes it).
@@ -18,6 +19,7 @@ import math
 import altair as alt
 
 from zoo import catalog
+from zoo.own import own_number
 
 #: The verdict: "positive" and "negative" (a colour-blind-safe blue/red pair, each 5.9:1 or more on white).
 POSITIVE = "#2166ac"
@@ -45,6 +47,10 @@ FAMILY_HUES = {("SimpleRNN", 1): 25, ("SimpleRNN", 2): 315, ("SimpleRNN", 4): 17
                ("GRU", 1): 128}
 #: A family the table above does not name (another depth, both directions): olive.
 OTHER_HUE = 62
+#: A visitor's own variants: indigo, between the verdict's blue and the LSTM's purple; the 1st,
+#: 2nd and 3rd of a session are three shades of it (a session keeps at most three).
+OWN_HUE = 241
+OWN_SHADES = (1.0, 0.72, 0.45)
 #: Order-free references are greys: they read no order, and have no hue of the recurrent cells.
 ORDER_FREE_LIGHTNESS = {"BagOfWords": 0.36, "TfIdf": 0.2}
 #: Every variant colour is at least this contrast on white, so white chip text on it is readable too.
@@ -73,8 +79,12 @@ def variant_color(variant_id: str) -> str:
 
     A tuned recipe shifts the hue a little and is less saturated. The lightest shade of a hue that
     keeps ``MIN_CONTRAST`` on white is ``maxlen`` 100's; ``maxlen`` 1000 is 60% darker.
-    An id outside the catalogue gets a dark grey.
+    A visitor's own variant gets a shade of ``OWN_HUE`` by its number; another id outside the
+    catalogue, a dark grey.
     """
+    number = own_number(variant_id)
+    if number is not None:
+        return hls_hex(OWN_HUE, lightest_legible(OWN_HUE, 0.85) * OWN_SHADES[(number - 1) % len(OWN_SHADES)], 0.85)
     spec = catalog.BY_ID.get(variant_id)
     if spec is None:
         return "#4d4d4d"
@@ -83,10 +93,14 @@ def variant_color(variant_id: str) -> str:
     tuned = spec.recipe.name not in ("seed", "reference")
     hue = OTHER_HUE if spec.bidirectional else FAMILY_HUES.get((spec.cell, spec.layers), OTHER_HUE)
     hue, saturation = (hue + 18, 0.55) if tuned else (hue, 0.85)
-    lightest = next(l / 100 for l in range(60, 0, -1)
-                    if contrast(hls_hex(hue, l / 100, saturation), "#ffffff") >= MIN_CONTRAST)
+    lightest = lightest_legible(hue, saturation)
     reach = min(max(math.log10(spec.maxlen / 100), 0.0), 1.0)
     return hls_hex(hue, lightest * (1 - 0.6 * reach), saturation)
+
+
+def lightest_legible(hue: float, saturation: float) -> float:
+    """The lightest shade of ``hue`` (in steps of 0.01) with ``MIN_CONTRAST`` on white."""
+    return next(l / 100 for l in range(60, 0, -1) if contrast(hls_hex(hue, l / 100, saturation), "#ffffff") >= MIN_CONTRAST)
 
 
 def catalog_order(variant_ids: list[str]) -> list[str]:

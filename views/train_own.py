@@ -3,8 +3,8 @@
 The training runs in a process of its own (``zoo.own.TrainingJob``: ``python -m training.own``),
 one at a time for the whole server (``zoo.own.TrainingLine``); this view only draws the form,
 the job's progress as it reads it, and the result. A trained variant lives in this visitor's
-session only (its temporary folder is deleted when the session lets go of it), answers in
-Classify below the zoo's answers, and can be downloaded as a zoo artifact.
+session only (``views.own_variants``: its temporary folder is deleted when the session lets go of
+it), joins the other tabs, and can be downloaded as a zoo artifact.
 """
 
 from __future__ import annotations
@@ -12,58 +12,38 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-import zoo
 from zoo.artifact import ArtifactError
 from zoo.inference import label
 from zoo.own import (
-    DEPTHS, EPOCH_RANGE, MAXLEN_RANGE, REVIEW_CHOICES, UNIT_CHOICES, Caps, OwnSettings, TrainingJob, TrainingLine,
+    DEPTHS, EPOCH_RANGE, MAXLEN_RANGE, UNIT_CHOICES, Caps, OwnSettings, TrainingJob, TrainingLine, review_choices,
     training_available,
 )
 from zoo.catalog import RECURRENT_CELLS
 
 from .loading import history_frame
 from .messages import shown
+from .own_variants import OwnVariant, history_rows, keep, next_number, own_history_rows, own_variants
 from .training import history_chart
 
 #: The server's one line for training (module state: every session of this server shares it).
 LINE = TrainingLine()
-#: A session keeps at most this many trained variants (the oldest goes first): memory stays bounded.
-KEPT = 3
-JOB_KEY, OWN_KEY = "own_job", "own_variants"
-
-
-@dataclass(eq=False)
-class OwnVariant:
-    """A variant this visitor trained: its settings, its job (which owns the temporary folder) and its zoo."""
-
-    settings: OwnSettings
-    job: TrainingJob
-    variant_id: str
-    zoo: zoo.Zoo
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
-
-
-def own_variants() -> list[OwnVariant]:
-    return st.session_state.setdefault(OWN_KEY, [])
+JOB_KEY = "own_job"
 
 
 def train_own_section(source: str, table: pd.DataFrame, readable_ids: list[str]) -> None:
     st.header("Train your own")
     st.caption("Choose a recurrent network and how to train it, press **Train**, and watch it learn on IMDB reviews, "
-               "epoch by epoch, over the curves of the zoo's nearest variant. It stays on your page (Classify asks it "
-               "too) until you leave; nothing is added to the shared zoo.")
+               "epoch by epoch, over the curves of the zoo's nearest variant. It stays on your page (Classify, Compare "
+               "training and What they can do show it too) until you leave; nothing is added to the shared zoo.")
     why = training_available()
     if why:
         st.info(why)
         return
+    LINE.warm_up()  # a trainer with TensorFlow imported and the reviews read waits for the next job
     job = st.session_state.get(JOB_KEY)
     if job is not None and job.state in ("waiting", "running"):
         job_progress(job, source, nearest_variant(job.settings, table, readable_ids))
@@ -79,13 +59,14 @@ def settings_form(caps: Caps) -> None:
     """The form, opening on the seed's recipe; pressing Train puts a job in the server's line."""
     seed = OwnSettings()
     epochs_cap = min(EPOCH_RANGE[1], caps.epochs)
-    reviews = [n for n in REVIEW_CHOICES if n <= caps.reviews] or [caps.reviews]
+    reviews = review_choices(caps)
     with st.form("own_form"):
         left, right = st.columns(2)
         cell = left.selectbox("Cell", RECURRENT_CELLS, index=RECURRENT_CELLS.index(seed.cell))
         layers = left.select_slider("Depth (layers)", DEPTHS, value=seed.layers)
         units = left.select_slider("Units per layer", UNIT_CHOICES, value=seed.units)
-        maxlen = right.slider("maxlen (words read)", *MAXLEN_RANGE, value=seed.maxlen, step=25)
+        maxlen = right.slider("maxlen (words read)", MAXLEN_RANGE[0], caps.longest, value=min(seed.maxlen, caps.longest),
+                              step=25)
         epochs = right.slider("Epochs", EPOCH_RANGE[0], epochs_cap, value=min(seed.epochs, epochs_cap))
         count = right.select_slider("Training reviews", reviews, value=min(seed.reviews, reviews[-1]),
                                     format_func=lambda n: f"{n:,}",
@@ -93,7 +74,7 @@ def settings_form(caps: Caps) -> None:
                                          "are held out for validation.")
         pressed = st.form_submit_button("Train", type="primary")
     st.caption(f"The seed tutorial's recipe is the default. On this server: at most {epochs_cap} epochs, "
-               f"{caps.reviews:,} reviews and {duration(caps.seconds)} per run "
+               f"{caps.reviews:,} reviews, maxlen {caps.longest} and {duration(caps.seconds)} per run "
                "(then it stops and keeps its best epoch); one training at a time, the others wait in line.")
     if pressed:
         start(OwnSettings(cell, layers, units, maxlen, epochs, count), caps)
@@ -136,7 +117,7 @@ def job_progress(job: TrainingJob, source: str, nearest: str | None) -> None:
     job.seen = time.monotonic()
     if job.state not in ("waiting", "running"):
         st.rerun()  # the whole tab: the result, and the form again
-    st.subheader(job.settings.name)
+    st.subheader(job.settings.numbered(next_number()))
     if job.state == "waiting":
         ahead = LINE.position(job)
         st.info(f"Another visitor's training is running: yours is number {ahead} in line and starts by itself "
@@ -176,40 +157,26 @@ def progress_words(job: TrainingJob, events: list[dict]) -> tuple[float, str]:
 
 def live_curves(events: list[dict], settings: OwnSettings, source: str, nearest: str | None) -> None:
     """Loss and accuracy of every finished epoch, over the nearest zoo variant's whole history."""
-    rows = own_history_rows(settings.name, [e for e in events if e["phase"] == "epoch"])
+    name = settings.numbered(next_number())
+    rows = own_history_rows(name, [e for e in events if e["phase"] == "epoch"])
     if not rows:
         st.caption("The curves appear as the first epoch ends.")
         return
     frame = pd.DataFrame(rows)
-    chosen = [settings.name]
+    chosen = [name]
     if nearest:
         frame = pd.concat([history_frame(source, (nearest,), False), frame], ignore_index=True)
-        chosen = [nearest, settings.name]
+        chosen = [nearest, name]
     for column, metric in zip(st.columns(2), ("loss", "accuracy")):
         column.altair_chart(history_chart(frame[frame["metric"] == metric], metric, chosen, False),
                             width="stretch", height=320)
-
-
-def own_history_rows(name: str, epochs: list[dict], best_epoch: int | None = None) -> list[dict]:
-    """Finished epochs as the rows ``views.training.history_chart`` draws."""
-    rows = []
-    for metric in ("loss", "accuracy"):
-        for split, key in (("training", metric), ("validation", f"val_{metric}")):
-            for event in epochs:
-                if key in event:
-                    rows.append({"variant": name, "metric": metric, "split": split, "epoch": event["epoch"],
-                                 "value": event[key], "best": split == "validation" and event["epoch"] == best_epoch})
-    return rows
 
 
 def finish(job: TrainingJob) -> None:
     """A job has ended: keep its variant in the session, or say why there is none."""
     del st.session_state[JOB_KEY]
     if job.state == "done":
-        variant_id = job.variant_id()
-        kept = own_variants()
-        kept.append(OwnVariant(job.settings, job, variant_id, zoo.open_zoo(job.zoo_folder)))
-        del kept[:-KEPT]  # the oldest let go: their folders are deleted with their jobs
+        keep(job.settings, job, job.variant_id())
         return
     events = job.events()
     error = next((e.get("message") for e in reversed(events) if e.get("phase") == "error"), None)
@@ -232,9 +199,7 @@ def result(variant: OwnVariant) -> None:
             f"Test accuracy **{meta['test_accuracy']:.3f}** on a fixed sample of {tested:,} test reviews (a sample, "
             f"not all 25,000 the zoo's variants are measured on) · best epoch {meta['best_epoch']} of "
             f"{len(history['loss'])}" + (" (stopped early)" if stopped else "") + f" · {meta['params']:,} parameters")
-        epochs = [{"epoch": i + 1, **{k: history[k][i] for k in ("loss", "accuracy", "val_loss", "val_accuracy")}}
-                  for i in range(len(history["loss"]))]
-        frame = pd.DataFrame(own_history_rows(variant.name, epochs, meta["best_epoch"]))
+        frame = pd.DataFrame(history_rows(variant))
         for column, metric in zip(st.columns(2), ("loss", "accuracy")):
             column.altair_chart(history_chart(frame[frame["metric"] == metric], metric, [variant.name], False),
                                 width="stretch", height=260)

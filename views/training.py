@@ -12,6 +12,7 @@ from zoo.seed import SEED_BEST_EPOCH, SEED_NAME
 
 from .colors import HEAT, NEUTRAL, TEXT, readable, variant_scale
 from .loading import history_frame, seed_band_frame
+from .own_variants import own_history_frame
 from .widgets import chip_colors, preferred
 
 HISTORY_HEIGHT = 400
@@ -37,6 +38,12 @@ def training_section(source: str, z: zoo.Zoo, table: pd.DataFrame, readable_ids:
     )
     history = history_frame(source, tuple(chosen), with_seed)
     bands = seed_band_frame(source, tuple(chosen))
+    own = own_history_frame()  # the visitor's own variants (tab Train your own), always drawn
+    if not own.empty:
+        history = pd.concat([history, own], ignore_index=True)
+        chosen = [*chosen, *own["variant"].unique()]
+        st.caption("Drawn too, in shades of indigo: your own " + ", ".join(f"**{name}**" for name in own["variant"].unique())
+                   + " (tab *Train your own*).")
     if history.empty:
         st.info("Choose at least one variant.")
     else:
