@@ -57,6 +57,7 @@ def link_round_trip(app_url: str) -> None:
         expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
         # Stop following the first variant: its chip's close button.
         page.locator(".st-key-variants [data-tag-index='0'] button[aria-label^='Remove']").click()
+        page.wait_for_function("new URLSearchParams(location.search).getAll('variants').length === 2", timeout=90_000)
         settled(page)
         followed = chips(page, "variants")
         classify_link = page.url
@@ -67,6 +68,9 @@ def link_round_trip(app_url: str) -> None:
         choice.click()
         choice.fill(TINY_VARIANTS[1])
         choice.press("Enter")
+        # The rerun may start after settled() looked: wait until the choice is in the address itself.
+        page.wait_for_function(
+            f"new URLSearchParams(location.search).get('states_variant') === '{TINY_VARIANTS[1]}'", timeout=90_000)
         settled(page)
         capabilities_link = page.url
 
