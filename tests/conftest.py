@@ -6,10 +6,7 @@ sentences written for the tests.
 
 from __future__ import annotations
 
-import io
 import os
-import random
-import tarfile
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -24,34 +21,7 @@ os.environ.pop("ZOO_ADMIN", None)
 # Training's corpus cache goes into a temporary folder, not the user's cache (subprocesses inherit it).
 os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 
-REPO = Path(__file__).resolve().parent.parent
-POSITIVE = "great wonderful loved brilliant superb moving delightful best enjoyed masterpiece".split()
-NEGATIVE = "awful boring terrible worst waste dull poor hated mess disappointing".split()
-FILLER = "the film movie plot actors story was and a it this with of scenes director".split()
-#: Where the browser tests put a copy of their screenshots, for people reviewing the app by eye.
-REVIEW_SCREENS = Path("/tmp/screens")
-TINY_VARIANTS = ("simplernn-1x32-len100", "simplernn-2x32-len100", "simplernn-1x32-len300-tuned")
-
-
-def make_review(rng: random.Random, positive: bool) -> str:
-    cue = POSITIVE if positive else NEGATIVE
-    words = [rng.choice(cue if rng.random() < 0.3 else FILLER) for _ in range(rng.randint(8, 60))]
-    return " ".join(words).capitalize() + ".<br /><br />" + rng.choice(cue).capitalize() + "!"
-
-
-def write_corpus(path: Path, per_label: int = 60, seed: int = 0) -> Path:
-    """Write an ``aclImdb_v1.tar.gz``-layout archive of made-up reviews; returns its path."""
-    rng = random.Random(seed)
-    with tarfile.open(path, "w:gz") as archive:
-        for split in ("train", "test"):
-            for label in ("pos", "neg"):
-                for review_id in range(per_label):
-                    rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
-                    data = make_review(rng, label == "pos").encode()
-                    info = tarfile.TarInfo(f"aclImdb/{split}/{label}/{review_id}_{rating}.txt")
-                    info.size = len(data)
-                    archive.addfile(info, io.BytesIO(data))
-    return path
+from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (after the environment above)
 
 
 #: Fixtures that train real models (seconds to minutes): a test that uses one is ``slow``.
@@ -174,18 +144,3 @@ def app_url(tiny_zoo_path):
 
     with AppServer(str(tiny_zoo_path)) as server:
         yield server.url
-
-
-def in_own_process(function, *args):
-    """Run ``function(*args)`` in a fresh Python process and return its result; an exception it
-    raises (a failed ``expect``, say) is raised here with its message.
-
-    Browser tests drive Playwright this way: its driver and threads then live and die in a
-    process of their own, never alongside TensorFlow's and Streamlit's in pytest's.
-    ``function`` must be importable by name (defined at module level).
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import zoo
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from tests.support.app import APP, chart_data, charts, classify, open_app, review_box, texts, title_of
 from views.classify import MAX_LINK_CHARS, MAX_REVIEW_CHARS, SAYS
 from zoo.explain import words_seen

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.files import copy_files, leftovers, snapshot
 from zoo.artifact import (
     CARD_FILE, CHECKED_FILES, HISTORY_FILE, HISTORY_KEYS, MANIFEST_FILE, METADATA_FILE, MODEL_FILE,

@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from tests.support.cli import run
 from training.batches import ReviewBatches, length_batches
 from zoo import catalog
@@ -331,7 +331,7 @@ def test_training_writes_into_a_folder_git_ignores_unless_the_bundled_zoo_is_nam
     import subprocess
     from pathlib import Path
 
-    from tests.conftest import REPO
+    from tests.support.corpus import REPO
     from training.train import DEFAULT_OUT, parse_args
     from zoo.store import BUNDLED_ZOO
 

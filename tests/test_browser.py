@@ -13,7 +13,8 @@ import pytest
 
 import zoo
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
+from tests.support.corpus import TINY_VARIANTS
+from tests.support.browser import REVIEW_SCREENS, in_own_process
 
 REVIEWS = (
     "The plot was dull and the acting terrible, a boring waste of two hours.",

@@ -13,7 +13,8 @@ import pytest
 
 import zoo
 from scripts.harness import CHROMIUM
-from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
+from tests.support.corpus import TINY_VARIANTS
+from tests.support.browser import REVIEW_SCREENS, in_own_process
 from tests.support.browser import chromium
 
 pytestmark = [

@@ -14,7 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from scripts.harness import CHROMIUM, REPO, AppServer
-from tests.conftest import TINY_VARIANTS, in_own_process
+from tests.support.corpus import TINY_VARIANTS
+from tests.support.browser import in_own_process
 from tests.support.browser import chromium
 
 pytestmark = [

@@ -14,7 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import in_own_process, write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.browser import in_own_process
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,7 +12,7 @@ from zoo.cli import LESSONS_END, LESSONS_START, REPORT_END, REPORT_START
 from zoo.lessons import lessons_markdown
 from zoo.report import results_block
 from zoo.store import BUNDLED_ZOO, open_zoo
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 MAX_BUNDLE_BYTES = 25 * 1000 * 1000
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import zoo
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.app import charts, open_app, texts
 from zoo.explain import hidden_states, word_importance
 from zoo.probes import TESTS, run_probes

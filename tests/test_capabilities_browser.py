@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import REVIEW_SCREENS, TINY_VARIANTS, in_own_process
+from tests.support.corpus import TINY_VARIANTS
+from tests.support.browser import REVIEW_SCREENS, in_own_process
 
 pytestmark = [
     pytest.mark.browser,

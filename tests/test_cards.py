@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import ModelCard
 
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from training import push
 from zoo.artifact import CARD_FILE
 from zoo.card import DATASET, LICENSE, PLACEHOLDER_REPO, render_card

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 from zoo import catalog
 from zoo.catalog import CATALOG, SEED_RECIPE, TUNED_RECIPE, Recipe, VariantSpec
 

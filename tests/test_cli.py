@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.cli import run
 from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE
 from zoo.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE

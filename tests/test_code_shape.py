@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 MAX_LINES = 60
 CHECKED = ("zoo", "training", "views", "scripts", "streamlit_app.py")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import write_corpus
+from tests.support.corpus import write_corpus
 from zoo.catalog import SEED_RECIPE
 from zoo.imdb import IMDB_ENV, IMDB_URL, DataError, load_imdb, split_validation
 

@@ -18,7 +18,7 @@ import zoo
 from scripts.fake_hub import publish
 from scripts.harness import CHROMIUM
 from scripts.space_rehearsal import front_matter, read_dockerfile, shell_command
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.app import page_text
 from tests.support.hub import FakeHfApi
 from training import deploy

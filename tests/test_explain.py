@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from zoo.catalog import VariantSpec
 from zoo.explain import hidden_states, state_names, states_model, word_importance
 from zoo.text import MAX_TEXT_CHARS, OOV_TOKEN, PAD_TOKEN, Vocabulary, tokenize
@@ -151,7 +151,7 @@ def test_the_speed_script_prints_its_numbers_as_json(tiny_zoo_path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.support.corpus import REPO
 
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "explain_speed.py"), "--zoo", str(tiny_zoo_path), "--repeats", "2"],

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import zoo
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.files import copy_files, fill_up, leftovers, mounted_small_disk, snapshot
 from tests.support.app import review_box
 from zoo.artifact import (

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from scripts.fake_hub import OWNER_REPO, publish
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.hub import FakeHfApi
 from training import push
 from zoo import hub

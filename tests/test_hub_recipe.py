@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from scripts.fake_hub import OWNER_REPO, publish
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 from zoo.artifact import CARD_FILE
 from zoo.card import RECIPE_TEXTS
 from zoo.examples import EXAMPLES

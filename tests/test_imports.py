@@ -12,7 +12,7 @@ import ast
 import os
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 APP = "streamlit_app"
 #: What each part of the tree may import from the others (besides itself).
@@ -101,14 +101,15 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def imported_test_modules(name: str, path: Path) -> set[str]:
-    """The test modules (``tests/test_*.py``) that module ``name`` imports, itself aside, however
-    it names them: ``tests.test_app``, ``from tests import test_app``, ``.test_app``, ``test_app``."""
+    """The test modules (``tests/test_*.py``, and ``conftest``, which pytest loads itself and no
+    module should import) that module ``name`` imports, itself aside, however it names them:
+    ``tests.test_app``, ``from tests import test_app``, ``.test_app``, ``test_app``."""
     found = set()
     for imported in imported_names(name, path):
         parts = imported.split(".")
         if parts[0] == "tests":
             parts = parts[1:]
-        if parts and parts[0].startswith("test_") and f"tests.{parts[0]}" != name:
+        if parts and (parts[0].startswith("test_") or parts[0] == "conftest") and f"tests.{parts[0]}" != name:
             found.add(f"tests.{parts[0]}")
     return found
 
@@ -140,7 +141,7 @@ def test_an_import_between_test_modules_would_be_seen(tmp_path):
     module = tmp_path / "test_own.py"
     module.write_text("\n".join(lines), encoding="utf-8")
     assert imported_test_modules("tests.test_own", module) == {
-        "tests.test_app", "tests.test_hub", "tests.test_cli", "tests.test_faults", "tests.test_links"}
+        "tests.test_app", "tests.test_hub", "tests.test_cli", "tests.test_faults", "tests.test_links", "tests.conftest"}
 
 
 def test_no_modules_import_each_other_round_a_circle():

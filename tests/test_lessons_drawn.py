@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from tests.support.app import charts, open_app
 
 

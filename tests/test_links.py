@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TINY_VARIANTS
+from tests.support.corpus import TINY_VARIANTS
 from tests.support.app import chart_data, open_app, review_box, texts
 
 TEXT = "Not bad at all, the ending was wonderful."

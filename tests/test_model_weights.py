@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from scripts.weights_fingerprint import built_weights, digest
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 from zoo.catalog import CATALOG
 
 RECORDED = json.loads((REPO / "tests" / "data" / "weights_at_seed.json").read_text(encoding="utf-8"))

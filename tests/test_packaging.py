@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 #: The project's own top-level packages and modules.
 LOCAL = {"zoo", "training", "views", "tests", "scripts", "streamlit_app"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 from training.parallel import Run, run_in_workers, tell
 
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from zoo.artifact import Artifact, read_manifest, write_variant
 from zoo.store import BUNDLED_ZOO
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from zoo import probes
 from zoo.artifact import write_json
 from zoo.probes import (

@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scripts.harness import CHROMIUM, CHROMIUM_ARGS, AppServer
-from tests.conftest import REPO, TINY_VARIANTS, in_own_process
+from tests.support.corpus import REPO, TINY_VARIANTS
+from tests.support.browser import in_own_process
 from tests.support.app import page_text
 from zoo.artifact import HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, sha256, write_json
 from zoo.deployment import ADMIN_ENV, for_visitors

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.harness import CHROMIUM
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 
 pytestmark = [
     pytest.mark.browser,

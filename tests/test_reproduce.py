@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 from training.reproduce import code_revision, differences
 from zoo.artifact import HISTORY_FILE, METADATA_FILE, Artifact
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.files import leftovers, snapshot
 from zoo.artifact import HISTORY_FILE, HISTORY_KEYS, MANIFEST_FILE, Artifact
 

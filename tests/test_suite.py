@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 _INI = configparser.ConfigParser()
 _INI.read(REPO / "pytest.ini")

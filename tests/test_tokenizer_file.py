@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from tokenizers import Tokenizer
 
-from tests.conftest import REPO, TINY_VARIANTS
+from tests.support.corpus import REPO, TINY_VARIANTS
 from training import refresh
 from zoo import tokenizer_file
 from zoo.artifact import CARD_FILE, TOKENIZER_FILE, VOCABULARY_FILE, write_json

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.support.corpus import REPO
 
 
 def run(*args: str, module: str = "zoo") -> subprocess.CompletedProcess:
