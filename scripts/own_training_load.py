@@ -202,6 +202,8 @@ async def scenario(url: str, memory: Memory, args) -> dict:
         found["warm_trainer_wait_s"] = round(await wait_warm(memory.server, args.timeout), 1)
         classifiers = await opened(stack, url, args.timeout, args.classifiers)
         trainers = await opened(stack, url, args.timeout, 3)
+        print(f"warm trainer ready after {found['warm_trainer_wait_s']} s; {args.classifiers} classifiers, 3 trainers open",
+              flush=True)
         memory.phase = "idle"
         found["idle"] = await asyncio.gather(*(classify_loop(p, s, args.think, None, args.texts)
                                                for s, p in enumerate(classifiers)))
@@ -210,10 +212,14 @@ async def scenario(url: str, memory: Memory, args) -> dict:
         found["while_training"] = await asyncio.gather(*(classify_loop(p, s + 10, args.think, training, 0)
                                                          for s, p in enumerate(classifiers)))
         found["trainings"] = [await training]
+        print(f"T1: {found['trainings'][0]}", flush=True)
         await wait_warm(memory.server, args.timeout)
         memory.phase = "two more trainings"
         found["trainings"] += await asyncio.gather(*(train(p, args.beat, args.timeout) for p in trainers[1:]))
+        print(f"T2, T3: {found['trainings'][1:]}", flush=True)
         memory.phase = "three models held"
+        # Back to Classify first: its section is a fragment, which reruns alone only while its tab is open.
+        await asyncio.gather(*(p.tab("Classify") for p in trainers))
         found["own_classify"] = await asyncio.gather(*(classify_loop(p, s + 20, 0, None, 1)
                                                        for s, p in enumerate(trainers)))
         await asyncio.sleep(2)
