@@ -22,6 +22,7 @@ import argparse
 import multiprocessing
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -132,8 +133,9 @@ def run_in_workers(runs: list[Run], jobs: int, started: float, work: Callable[[R
     waiting = list(runs)
     pools = [_pool(context, events) for _ in range(jobs)]
     busy: dict[Future, tuple[int, Run, float]] = {}  # future -> (worker, run, start time)
+    interrupted = _CtrlC()
     try:
-        while waiting or busy:
+        while (waiting or busy) and not interrupted.is_set():
             for worker in sorted(set(range(jobs)) - {w for w, _, _ in busy.values()}):
                 if waiting:
                     run = waiting.pop(0)
@@ -151,11 +153,30 @@ def run_in_workers(runs: list[Run], jobs: int, started: float, work: Callable[[R
                     pools[worker] = _pool(context, events)
                 board.finish(run.name, outcome)
     except KeyboardInterrupt:
+        interrupted.set()
+    finally:
+        interrupted.restore()
+    if interrupted.is_set():
         _end_workers(pools)
-        raise
+        raise KeyboardInterrupt
     for pool in pools:
         pool.shutdown(wait=True)
     return board.results
+
+
+class _CtrlC(threading.Event):
+    """Ctrl+C as a flag the loop reads between steps: a KeyboardInterrupt raised inside the
+    executor's own code (holding a future's lock, say) could leave ``shutdown`` waiting forever."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, lambda *_: self.set())
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def _pool(context, events) -> ProcessPoolExecutor:
