@@ -20,12 +20,15 @@ from zoo.notices import refusal, short_text_notice, short_text_score
 from zoo.text import tokenize
 
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
-from .loading import Warming, classify_with, classify_with_every_variant, reading_frame, wait_for_models
+from .loading import (Warming, answers_before_keras, classify_with, classify_with_every_variant, reading_frame,
+                      wait_for_models)
 from .messages import shown, variant_problem
 from .own_variants import own_reading_frames
 from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
+#: Said beside the first answers while TensorFlow loads: they come from NumPy, not yet from Keras.
+NUMPY_NOTE = " · computed in NumPy while TensorFlow loads"
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
 WORDS_SHOWN = 600
 #: Below this share of known words, the answer comes with a warning.
@@ -260,23 +263,34 @@ def review_form(table: pd.DataFrame) -> str:
 
 def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]:
     """Every variant's answer to ``text`` (a probability, or why it could not answer), drawn as
-    the headline count and the verdict bars. On a fresh server, the variants loaded so far
-    answer first, while the others load."""
+    the headline count and the verdict bars. On a fresh server, the answers from NumPy come
+    first (``Zoo.first_answers``), and those of the variants loaded so far, while the others load."""
     heading, bars = st.empty(), st.empty()
 
-    def draw(answers: dict[str, float], total: int) -> None:
+    def draw(answers: dict[str, float], total: int, how: str = "") -> None:
         so_far = "" if len(answers) == total else f" (the first {len(answers)} of {total} loaded)"
-        heading.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive{so_far}")
+        heading.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive{so_far}{how}")
         rows = pd.DataFrame({"variant": list(answers), "P(positive)": list(answers.values()),
                              "says": [SAYS[label(p)] for p in answers.values()]})
         bars.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
 
-    def early(ready: list[str]) -> None:
-        answers = {vid: p for vid, p in classify_with(source, text, ready).items() if isinstance(p, float)}
-        if answers:
-            draw(answers, len(warming.variant_ids))
+    # A fresh server: the answers from the weights in NumPy first (no TensorFlow, about a second),
+    # then Keras' own once the models are loaded (the same to float32 rounding: test_numpy_forward).
+    before = {} if warming.can_answer() else {
+        vid: p for vid, p in answers_before_keras(source, text).items() if isinstance(p, float)}
+    if before:
+        draw(before, len(warming.variant_ids), NUMPY_NOTE)
 
-    wait_for_models(warming, early=early)
+    def early(ready: list[str]) -> None:  # the variants NumPy could not run, as Keras loads them
+        missing = [vid for vid in ready if vid not in before]
+        answers = {vid: p for vid, p in classify_with(source, text, missing).items() if isinstance(p, float)} \
+            if missing else {}
+        if answers:
+            merged = before | answers
+            draw({vid: merged[vid] for vid in warming.variant_ids if vid in merged}, len(warming.variant_ids),
+                 NUMPY_NOTE if before else "")
+
+    wait_for_models(warming, early=early if len(before) < len(warming.variant_ids) else None)
     if warming.future.done() and warming.future.exception():
         st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
                    "answers may be slow.")

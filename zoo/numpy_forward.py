@@ -98,7 +98,8 @@ def _require(condition: bool, what: str) -> None:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+    with np.errstate(over="ignore"):  # exp(-x) is inf for a very negative x: the answer is then 0, rightly
+        return 1 / (1 + np.exp(-x))
 
 
 def _embedding(options: dict, weights: dict) -> Layer:
