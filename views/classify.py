@@ -27,8 +27,10 @@ from .own_variants import own_reading_frames
 from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
-#: Said beside the first answers while TensorFlow loads: they come from NumPy, not yet from Keras.
-NUMPY_NOTE = " · computed in NumPy while TensorFlow loads"
+#: Said under the first answers while TensorFlow loads (in the progress bar, which goes when they are
+#: replaced, so that nothing above it moves): they come from NumPy, not yet from Keras.
+NUMPY_NOTE = (" Meanwhile, the answers above are computed in NumPy from the same weights (equal to Keras' "
+              "within 0.00001).")
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
 WORDS_SHOWN = 600
 #: Below this share of known words, the answer comes with a warning.
@@ -267,9 +269,9 @@ def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]
     first (``Zoo.first_answers``), and those of the variants loaded so far, while the others load."""
     heading, bars = st.empty(), st.empty()
 
-    def draw(answers: dict[str, float], total: int, how: str = "") -> None:
+    def draw(answers: dict[str, float], total: int) -> None:
         so_far = "" if len(answers) == total else f" (the first {len(answers)} of {total} loaded)"
-        heading.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive{so_far}{how}")
+        heading.subheader(f"{count_positive(answers)} of {len(answers)} variants say positive{so_far}")
         rows = pd.DataFrame({"variant": list(answers), "P(positive)": list(answers.values()),
                              "says": [SAYS[label(p)] for p in answers.values()]})
         bars.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
@@ -279,7 +281,7 @@ def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]
     before = {} if warming.can_answer() else {
         vid: p for vid, p in answers_before_keras(source, text).items() if isinstance(p, float)}
     if before:
-        draw(before, len(warming.variant_ids), NUMPY_NOTE)
+        draw(before, len(warming.variant_ids))
 
     def early(ready: list[str]) -> None:  # the variants NumPy could not run, as Keras loads them
         missing = [vid for vid in ready if vid not in before]
@@ -287,10 +289,10 @@ def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]
             if missing else {}
         if answers:
             merged = before | answers
-            draw({vid: merged[vid] for vid in warming.variant_ids if vid in merged}, len(warming.variant_ids),
-                 NUMPY_NOTE if before else "")
+            draw({vid: merged[vid] for vid in warming.variant_ids if vid in merged}, len(warming.variant_ids))
 
-    wait_for_models(warming, early=early if len(before) < len(warming.variant_ids) else None)
+    wait_for_models(warming, early=early if len(before) < len(warming.variant_ids) else None,
+                    note=NUMPY_NOTE if before else "")
     if warming.future.done() and warming.future.exception():
         st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
                    "answers may be slow.")

@@ -175,24 +175,25 @@ def stop_warming(z: zoo.Zoo, warming: Warming, thread: threading.Thread) -> None
     thread.join(STOP_WAIT)
 
 
-def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None) -> None:
+def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None, note: str = "") -> None:
     """Show how far the loading is, until every variant can answer (only a fresh server's first page waits).
 
     With ``early``, it is called with the variants loaded so far whenever more are (at most every
     ``EARLY_EVERY`` seconds), so that their answers are shown before the last variant is ready.
+    ``note`` is said after the progress (e.g. where the answers shown meanwhile come from).
     """
     warming.wanted.set()
     if warming.can_answer():
         return
     total = len(warming.variant_ids)
-    bar = st.progress(0.0, text="Starting TensorFlow…")
+    bar = st.progress(0.0, text=f"Starting TensorFlow…{note}")
     shown_for, drawn = 0, 0.0
     while not warming.can_answer():
         ready = [vid for vid in warming.variant_ids if vid in warming.ready]
         if ready:
             bar.progress(len(ready) / total,
                          text=f"Loading the models: {len(ready)} of {total} ready. The server has just started; "
-                              "this happens once, and the form works meanwhile.")
+                              f"this happens once, and the form works meanwhile.{note}")
         if early is not None and len(ready) > shown_for and time.monotonic() - drawn >= EARLY_EVERY:
             early(ready)
             shown_for, drawn = len(ready), time.monotonic()
