@@ -59,16 +59,20 @@ def read_model(artifact: Artifact) -> NumpyModel:
             weights = _read_weights(archive.read("model.weights.h5"))
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise ArtifactError(f"{artifact.id}: cannot load {MODEL_FILE}: {error}") from error
-    if config.get("class_name") != "Sequential":
-        raise NotRunnable(f"{artifact.id}: a {config.get('class_name')} model, not a Sequential one")
+    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        raise NotRunnable(f"{artifact.id}: not a Sequential model")
     layers = []
-    for layer in config["config"]["layers"]:
-        kind, options = layer["class_name"], layer["config"]
-        if kind == "InputLayer":
-            continue
-        if kind not in _BUILDERS:
-            raise NotRunnable(f"{artifact.id}: a {kind} layer")
-        layers.append(_BUILDERS[kind](options, weights.get(options["name"], {})))
+    try:
+        for layer in config["config"]["layers"]:
+            kind, options = layer["class_name"], layer["config"]
+            if kind == "InputLayer":
+                continue
+            if kind not in _BUILDERS:
+                raise NotRunnable(f"{artifact.id}: a {kind} layer")
+            layers.append(_BUILDERS[kind](options, weights.get(options["name"], {})))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        # Not what the zoo's trainer writes: Keras' own loading will say what is wrong with it.
+        raise NotRunnable(f"{artifact.id}: an unexpected config or weights ({error!r})") from error
     return NumpyModel(tuple(layers))
 
 

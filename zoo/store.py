@@ -178,8 +178,8 @@ class Zoo:
                 results[variant_id] = self._numpy_models[variant_id].probabilities(rows)
             except ArtifactError as error:
                 results[variant_id] = error
-            except NotRunnable:
-                continue
+            except (NotRunnable, ValueError, IndexError):  # IndexError, ValueError: weights unlike their config
+                continue  # left to Keras, whose loading reports what is wrong with the model
         return results
 
     def encoded(self, texts: Sequence[str], variant_ids: Sequence[str] | None = None) -> dict[str, np.ndarray | ArtifactError]:
