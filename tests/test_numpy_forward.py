@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 import subprocess
+import threading
 import sys
 import zipfile
 from pathlib import Path
@@ -109,3 +110,32 @@ def test_a_variant_with_a_layer_numpy_does_not_run_waits_for_keras(tmp_path):
         read_model(z.artifact("bow-32d-len500"))
     assert z.first_answers(["A fine film."]) == {}  # left out: its answer waits for Keras
     assert z.classify(["A fine film."])["bow-32d-len500"].shape == (1,)
+
+
+class RecordingZoo:
+    """Stands in for a zoo in ``models_warming``: records when its models start loading."""
+
+    def __init__(self):
+        self.loading = threading.Event()
+
+    def prepare(self, variant_ids, *, ready):
+        self.loading.set()
+
+    def warm_up(self, variant_ids):
+        pass
+
+    def stop_warming(self):
+        pass
+
+
+def test_tensorflow_import_waits_until_the_page_wants_the_models():
+    from views.loading import models_warming
+
+    z = RecordingZoo()
+    warming = models_warming("a zoo", ("a-variant",), z)
+    # The page computes and draws its NumPy answers meanwhile, without TensorFlow's import beside it.
+    assert not z.loading.wait(0.5)
+    warming.wanted.set()  # what wait_for_models does first, and the page's end (Warming.answered)
+    assert z.loading.wait(5)
+    warming.answered()
+    warming.future.result(timeout=5)
