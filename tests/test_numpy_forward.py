@@ -89,6 +89,7 @@ def test_a_model_file_damaged_after_opening_gives_the_checksum_message(tmp_path)
     assert str(answer) == "simplernn-1x32-len100: model.keras fails its checksum (file changed or truncated)"
 
 
+@pytest.mark.filterwarnings("ignore:Layer 'mean' .* does not support masking")  # Keras says it of this made-up model
 def test_a_variant_with_a_layer_numpy_does_not_run_waits_for_keras(tmp_path):
     folder = copy_variant(tmp_path, "bow-32d-len500")
     variant = folder / "bow-32d-len500"
