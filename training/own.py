@@ -50,14 +50,12 @@ import numpy as np
 from training.corpus import Corpus, Encoded, cache_path, corpus_key, default_cache_dir
 from zoo.evaluation import SHORT_TEXT_KINDS
 from zoo.imdb import SPLIT_SEED, DataError, load_imdb
-from zoo.own import TEST_SAMPLE, Caps, OwnSettings, review_choices
+from zoo.own import TEST_SAMPLE, Caps, OwnSettings, job_niceness, review_choices
 
 #: Batch progress is written at most this often, in seconds.
 BATCH_EVERY = 0.5
 #: How often a trainer looks whether the app's server is still there, in seconds.
 PARENT_EVERY = 1.0
-#: A job's niceness on POSIX (0 is the server's; 19 the lowest): the server's threads get the CPU first.
-JOB_NICENESS = 10
 DEFAULT_SEED = 1337  # training.train's
 
 
@@ -145,11 +143,15 @@ def exit_with(pid: int, every: float = PARENT_EVERY) -> None:
 
 def lower_priority() -> None:
     """Let the app's server have the CPU first (its visitors' Classify answers): this process's
-    priority below normal, with psutil on every OS (a niceness on POSIX, a priority class on Windows)."""
+    priority lowered by ``zoo.own.job_niceness``, with psutil on every OS (a niceness on POSIX,
+    the "below normal" class on Windows)."""
     import psutil
 
+    niceness = job_niceness()
+    if not niceness:
+        return
     try:
-        psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if sys.platform == "win32" else JOB_NICENESS)
+        psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if sys.platform == "win32" else niceness)
     except (psutil.Error, OSError):  # not allowed here: train at the priority it has
         pass
 

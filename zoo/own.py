@@ -45,6 +45,10 @@ MAX_EPOCHS_ENV = "ZOO_TRAIN_MAX_EPOCHS"
 MAX_REVIEWS_ENV = "ZOO_TRAIN_MAX_REVIEWS"
 MAX_SECONDS_ENV = "ZOO_TRAIN_MAX_SECONDS"
 MAX_MAXLEN_ENV = "ZOO_TRAIN_MAX_MAXLEN"
+#: How far below the server's priority a job trains: a POSIX niceness, 0 (the server's) to 19;
+#: on Windows any value above 0 means "below normal". The server's visitors answer first.
+NICENESS_ENV = "ZOO_TRAIN_NICENESS"
+NICENESS = 10
 
 DEPTHS = (1, 2, 3, 4)
 UNIT_CHOICES = (8, 16, 32, 64)
@@ -157,6 +161,12 @@ def own_number(name: str) -> int | None:
 def review_choices(caps: Caps) -> list[int]:
     """The training review counts a visitor may choose on this server (the warm trainer reads each ahead)."""
     return [n for n in REVIEW_CHOICES if n <= caps.reviews] or [caps.reviews]
+
+
+def job_niceness(environ: Mapping[str, str] = os.environ) -> int:
+    """The niceness a job trains at: ``$ZOO_TRAIN_NICENESS`` (0 to 19), else ``NICENESS``."""
+    text = (environ.get(NICENESS_ENV) or "").strip()
+    return min(19, int(text)) if text.isdigit() else NICENESS
 
 
 def _whole(value: object) -> bool:
