@@ -263,7 +263,9 @@ class Reading:
 
     def __init__(self, args: argparse.Namespace, spare: Path) -> None:
         key = corpus_key(OwnSettings().spec())
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        # The reading process ends by itself should this one be killed (a cancelled job, a server's exit).
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=exit_with, initargs=(os.getpid(),))
         self.files: dict[int, Future] = {
             count: self.pool.submit(corpus_file, args.data, key, count, args.cache, spare)
             for count in sorted(review_choices(Caps.from_env()))}

@@ -299,7 +299,7 @@ def trainer_env() -> dict[str, str]:
 
 
 #: What a warm trainer read when it started: one started under other values is not used.
-WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV, MAX_MAXLEN_ENV)
+WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV, MAX_MAXLEN_ENV, NICENESS_ENV)
 
 
 @dataclass(eq=False)
