@@ -20,12 +20,17 @@ from zoo.notices import refusal, short_text_notice, short_text_score
 from zoo.text import tokenize
 
 from .colors import NEGATIVE, POSITIVE, TEXT, readable, variant_scale, verdict_scale
-from .loading import Warming, classify_with, classify_with_every_variant, reading_frame, wait_for_models
+from .loading import (Warming, answers_before_keras, classify_with, classify_with_every_variant, reading_frame,
+                      wait_for_models)
 from .messages import shown, variant_problem
 from .own_variants import own_reading_frames
 from .train_own import own_answers
 from .widgets import chip_colors, preferred
 
+#: Said under the first answers while TensorFlow loads (in the progress bar, which goes when they are
+#: replaced, so that nothing above it moves): they come from NumPy, not yet from Keras.
+NUMPY_NOTE = (" Meanwhile, the answers above are computed in NumPy from the same weights (equal to Keras' "
+              "within 0.00001).")
 #: How many of a long text's last words "What the model sees" prints (more than any maxlen).
 WORDS_SHOWN = 600
 #: Below this share of known words, the answer comes with a warning.
@@ -260,8 +265,8 @@ def review_form(table: pd.DataFrame) -> str:
 
 def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]:
     """Every variant's answer to ``text`` (a probability, or why it could not answer), drawn as
-    the headline count and the verdict bars. On a fresh server, the variants loaded so far
-    answer first, while the others load."""
+    the headline count and the verdict bars. On a fresh server, the answers from NumPy come
+    first (``Zoo.first_answers``), and those of the variants loaded so far, while the others load."""
     heading, bars = st.empty(), st.empty()
 
     def draw(answers: dict[str, float], total: int) -> None:
@@ -271,12 +276,23 @@ def verdicts(source: str, warming: Warming, text: str) -> dict[str, float | str]
                              "says": [SAYS[label(p)] for p in answers.values()]})
         bars.vega_lite_chart(verdict_spec(rows), width="stretch", height=verdict_height(len(answers)))
 
-    def early(ready: list[str]) -> None:
-        answers = {vid: p for vid, p in classify_with(source, text, ready).items() if isinstance(p, float)}
-        if answers:
-            draw(answers, len(warming.variant_ids))
+    # A fresh server: the answers from the weights in NumPy first (no TensorFlow, about a second),
+    # then Keras' own once the models are loaded (the same to float32 rounding: test_numpy_forward).
+    before = {} if warming.can_answer() else {
+        vid: p for vid, p in answers_before_keras(source, text).items() if isinstance(p, float)}
+    if before:
+        draw(before, len(warming.variant_ids))
 
-    wait_for_models(warming, early=early)
+    def early(ready: list[str]) -> None:  # the variants NumPy could not run, as Keras loads them
+        missing = [vid for vid in ready if vid not in before]
+        answers = {vid: p for vid, p in classify_with(source, text, missing).items() if isinstance(p, float)} \
+            if missing else {}
+        if answers:
+            merged = before | answers
+            draw({vid: merged[vid] for vid in warming.variant_ids if vid in merged}, len(warming.variant_ids))
+
+    wait_for_models(warming, early=early if len(before) < len(warming.variant_ids) else None,
+                    note=NUMPY_NOTE if before else "")
     if warming.future.done() and warming.future.exception():
         st.warning(f"The models could not be prepared in advance ({shown(warming.future.exception())}); "
                    "answers may be slow.")

@@ -83,6 +83,8 @@ def seed_band_frame(source: str, variant_ids: tuple[str, ...]) -> pd.DataFrame:
 
 #: The longest the compiling waits for the first page with answers, in seconds.
 COMPILE_AFTER = 30
+#: The longest TensorFlow's import waits for a page to want the models, in seconds.
+IMPORT_AFTER = 10
 
 
 @dataclass
@@ -95,6 +97,9 @@ class Warming:
     #: Set once the first page is drawn: the compiling waits for it, so as not to slow that
     #: page down (for at most ``COMPILE_AFTER`` seconds).
     first_page_drawn: threading.Event = field(default_factory=threading.Event)
+    #: Set once a page waits for the models (or is drawn): TensorFlow's import waits for it (for at
+    #: most ``IMPORT_AFTER`` seconds), so that it does not slow down the first answers from NumPy.
+    wanted: threading.Event = field(default_factory=threading.Event)
 
     def can_answer(self) -> bool:
         """Every variant is loaded (its compiled pass may still be in the making), or the job ended."""
@@ -102,6 +107,7 @@ class Warming:
 
     def answered(self) -> None:
         """A page is drawn: the compiling may begin."""
+        self.wanted.set()
         self.first_page_drawn.set()
 
 
@@ -111,7 +117,8 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
     background thread, once per server.
 
     It starts as the first visitor's page begins, so the form and the other tabs are drawn
-    while it works. The variants can answer as soon as they are loaded (``Zoo.prepare``,
+    while it works; TensorFlow's import waits until that page wants the models (``Warming.wanted``),
+    after its first answers from NumPy. The variants can answer as soon as they are loaded (``Zoo.prepare``,
     ``Warming.can_answer``, a few seconds after TensorFlow's import); the compiled passes
     (``Zoo.warm_up``) are made once that first page is drawn, and take over one by one.
 
@@ -129,6 +136,8 @@ def models_warming(source: str, variant_ids: tuple[str, ...], _z: zoo.Zoo) -> Wa
             warming.ready = warming.ready | {variant_id}
 
     def warm_up() -> None:
+        # TensorFlow's import holds the GIL for seconds: the first answers, from NumPy, go first.
+        warming.wanted.wait(IMPORT_AFTER)
         _z.prepare(variant_ids, ready=ready)
         warming.first_page_drawn.wait(COMPILE_AFTER)
         _z.warm_up(variant_ids)
@@ -161,27 +170,30 @@ def stop_warming(z: zoo.Zoo, warming: Warming, thread: threading.Thread) -> None
     A server stopped while it warmed up used to wait until every model was compiled (20-26 s);
     it now waits for one (a daemon thread left inside TensorFlow's C++ aborts the process)."""
     z.stop_warming()
+    warming.wanted.set()
     warming.first_page_drawn.set()
     thread.join(STOP_WAIT)
 
 
-def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None) -> None:
+def wait_for_models(warming: Warming, *, early: Callable[[list[str]], None] | None = None, note: str = "") -> None:
     """Show how far the loading is, until every variant can answer (only a fresh server's first page waits).
 
     With ``early``, it is called with the variants loaded so far whenever more are (at most every
     ``EARLY_EVERY`` seconds), so that their answers are shown before the last variant is ready.
+    ``note`` is said after the progress (e.g. where the answers shown meanwhile come from).
     """
+    warming.wanted.set()
     if warming.can_answer():
         return
     total = len(warming.variant_ids)
-    bar = st.progress(0.0, text="Starting TensorFlow…")
+    bar = st.progress(0.0, text=f"Starting TensorFlow…{note}")
     shown_for, drawn = 0, 0.0
     while not warming.can_answer():
         ready = [vid for vid in warming.variant_ids if vid in warming.ready]
         if ready:
             bar.progress(len(ready) / total,
                          text=f"Loading the models: {len(ready)} of {total} ready. The server has just started; "
-                              "this happens once, and the form works meanwhile.")
+                              f"this happens once, and the form works meanwhile.{note}")
         if early is not None and len(ready) > shown_for and time.monotonic() - drawn >= EARLY_EVERY:
             early(ready)
             shown_for, drawn = len(ready), time.monotonic()
@@ -204,7 +216,17 @@ def classify_with_every_variant(source: str, text: str) -> dict[str, float | str
 def classify_with(source: str, text: str, variant_ids: list[str] | None = None) -> dict[str, float | str]:
     """Each of ``variant_ids``' (None: every variant's) probability of "positive" for ``text``,
     or the error of a broken variant (uncached: for the answers shown while the models load)."""
-    results = open_zoo(source)[0].classify([text], variant_ids)
+    return _one_text(open_zoo(source)[0].classify([text], variant_ids))
+
+
+def answers_before_keras(source: str, text: str) -> dict[str, float | str]:
+    """Each variant's probability of "positive" for ``text`` from its weights in NumPy
+    (``Zoo.first_answers``: no TensorFlow), or the error of a broken variant; a variant NumPy
+    cannot run is left out. Uncached: what a fresh server shows while its models load."""
+    return _one_text(open_zoo(source)[0].first_answers([text]))
+
+
+def _one_text(results: dict) -> dict[str, float | str]:
     return {vid: str(r) if isinstance(r, ArtifactError) else float(r[0]) for vid, r in results.items()}
 
 

@@ -176,8 +176,28 @@ class Artifact:
                 actual = sha256(self.path / name)
             except OSError as error:
                 raise ArtifactError(f"{self.id}: {name} is unreadable: {error.strerror or error}") from error
-            if actual != expected:
-                raise ArtifactError(f"{self.id}: {name} fails its checksum (file changed or truncated)")
+            self._check(name, actual)
+
+    def checked_bytes(self, name: str) -> bytes:
+        """The bytes of one of ``CHECKED_FILES``, checked against its recorded sha256 as they are
+        read: what passed the check is what the caller uses (``zoo.numpy_forward``).
+
+        Raises:
+            ArtifactError: the file is unreadable, has no recorded sum or fails it (as ``verify``).
+        """
+        try:
+            data = (self.path / name).read_bytes()
+        except OSError as error:
+            raise ArtifactError(f"{self.id}: {name} is unreadable: {error.strerror or error}") from error
+        self._check(name, hashlib.sha256(data).hexdigest())
+        return data
+
+    def _check(self, name: str, actual: str) -> None:
+        expected = (self.metadata.get("files") or {}).get(name)
+        if expected is None:
+            raise ArtifactError(f"{self.id}: {METADATA_FILE} records no checksum for {name}")
+        if actual != expected:
+            raise ArtifactError(f"{self.id}: {name} fails its checksum (file changed or truncated)")
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary.read(self.path / VOCABULARY_FILE)
