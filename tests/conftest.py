@@ -35,26 +35,56 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def once_per_run(tmp_path_factory, name: str, make) -> Path:
+    """The folder ``name`` that ``make(folder)`` fills, made once for the whole run.
+
+    Alone, that is once per session. Under ``pytest -n`` (pytest-xdist) every worker is a
+    session of its own: the first worker to ask makes the folder in the run's shared temporary
+    folder, holding a file lock, and the others wait for it and use it read-only.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    import shutil
+
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by the run's workers
+    folder, complete = root / name, root / f"{name}.complete"
+    with FileLock(str(root / f"{name}.lock")):
+        if not complete.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that died while making it left
+            folder.mkdir()
+            make(folder)
+            complete.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> Path:
-    return write_corpus(tmp_path_factory.mktemp("data") / "aclImdb_v1.tar.gz")
+    folder = once_per_run(tmp_path_factory, "data", lambda folder: write_corpus(folder / "aclImdb_v1.tar.gz"))
+    return folder / "aclImdb_v1.tar.gz"
 
 
 @pytest.fixture(scope="session")
 def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
-    """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus."""
+    """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus (once per
+    run, also under ``pytest -n``): tests read it, and damage only ``tiny_zoo_copy``."""
+    return once_per_run(tmp_path_factory, "zoo", lambda out: _train_tiny_zoo(tiny_corpus, out))
+
+
+def _train_tiny_zoo(tiny_corpus: Path, out: Path) -> None:
     from training.corpus import Corpus
     from training.fit import train_variant
     from zoo import catalog
     from zoo.imdb import load_imdb
 
-    out = tmp_path_factory.mktemp("zoo")
     corpus = Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS, catalog.SEED_RECIPE.validation_split)
     for variant_id in TINY_VARIANTS:
         spec = catalog.get(variant_id)
         spec = replace(spec, recipe=replace(spec.recipe, epochs=1))
         train_variant(spec, corpus, seed=7, out=out, verbose=0)
-    return out
 
 
 @pytest.fixture
