@@ -28,11 +28,27 @@ from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (afte
 TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "round_trip", "twice", "two_epochs"})
 
 
+#: How much a test of each kind weighs when ``pytest -n`` orders the test files (a rough guess:
+#: a browser or IMDB test takes tens of seconds, a slow one several, any other well under one).
+KIND_WEIGHTS = {"browser": 10, "imdb": 10, "slow": 1}
+
+
 def pytest_collection_modifyitems(items):
-    """Mark ``slow`` every test that needs a trained model, through any fixture it uses."""
+    """Mark ``slow`` every test that needs a trained model, through any fixture it uses.
+
+    Under ``pytest -n`` (one file per worker, pytest.ini), hand out the heaviest files first, so
+    that the run ends on quick files rather than with one worker idle while the other runs a
+    browser file. Alone, the tests run in the order they are written.
+    """
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        weights: dict[str, int] = {}
+        for item in items:
+            weight = max((w for kind, w in KIND_WEIGHTS.items() if item.get_closest_marker(kind)), default=0)
+            weights[item.nodeid.split("::")[0]] = weights.get(item.nodeid.split("::")[0], 0) + weight
+        items.sort(key=lambda item: -weights[item.nodeid.split("::")[0]])  # stable: a file keeps its order
 
 
 def once_per_run(tmp_path_factory, name: str, make) -> Path:
