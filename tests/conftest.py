@@ -33,7 +33,7 @@ TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "round_trip", "twice", "two_epoc
 KIND_WEIGHTS = {"browser": 10, "imdb": 10, "slow": 1}
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Mark ``slow`` every test that needs a trained model, through any fixture it uses.
 
     Under ``pytest -n`` (one file per worker, pytest.ini), hand out the heaviest files first, so
@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if is_xdist_worker(config):
         weights: dict[str, int] = {}
         for item in items:
             weight = max((w for kind, w in KIND_WEIGHTS.items() if item.get_closest_marker(kind)), default=0)
@@ -51,14 +51,20 @@ def pytest_collection_modifyitems(items):
         items.sort(key=lambda item: -weights[item.nodeid.split("::")[0]])  # stable: a file keeps its order
 
 
-def once_per_run(tmp_path_factory, name: str, make) -> Path:
+def is_xdist_worker(config) -> bool:
+    """Whether this session is one worker of ``pytest -n`` (not, say, a pytest that a test started:
+    that one inherits the worker's PYTEST_XDIST_* environment variables)."""
+    return hasattr(config, "workerinput")
+
+
+def once_per_run(config, tmp_path_factory, name: str, make) -> Path:
     """The folder ``name`` that ``make(folder)`` fills, made once for the whole run.
 
     Alone, that is once per session. Under ``pytest -n`` (pytest-xdist) every worker is a
     session of its own: the first worker to ask makes the folder in the run's shared temporary
     folder, holding a file lock, and the others wait for it and use it read-only.
     """
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    if not is_xdist_worker(config):
         folder = tmp_path_factory.mktemp(name)
         make(folder)
         return folder
@@ -78,16 +84,16 @@ def once_per_run(tmp_path_factory, name: str, make) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_corpus(tmp_path_factory) -> Path:
-    folder = once_per_run(tmp_path_factory, "data", lambda folder: write_corpus(folder / "aclImdb_v1.tar.gz"))
-    return folder / "aclImdb_v1.tar.gz"
+def tiny_corpus(pytestconfig, tmp_path_factory) -> Path:
+    name = "aclImdb_v1.tar.gz"
+    return once_per_run(pytestconfig, tmp_path_factory, "data", lambda folder: write_corpus(folder / name)) / name
 
 
 @pytest.fixture(scope="session")
-def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
+def tiny_zoo_path(pytestconfig, tmp_path_factory, tiny_corpus) -> Path:
     """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus (once per
     run, also under ``pytest -n``): tests read it, and damage only ``tiny_zoo_copy``."""
-    return once_per_run(tmp_path_factory, "zoo", lambda out: _train_tiny_zoo(tiny_corpus, out))
+    return once_per_run(pytestconfig, tmp_path_factory, "zoo", lambda out: _train_tiny_zoo(tiny_corpus, out))
 
 
 def _train_tiny_zoo(tiny_corpus: Path, out: Path) -> None:
