@@ -30,7 +30,7 @@ from views.capabilities import capabilities_section
 from views.classify import classify_section
 from views.loading import models_warming, open_zoo, variant_table
 from views.messages import shown, variant_problem
-from views.train_own import own_training_status, train_own_section
+from views.train_own import own_training_status, train_own_section, warm_trainer_soon
 from views.training import training_section
 from views.widgets import large_text_switch
 from views.zoo_table import zoo_section
@@ -146,3 +146,4 @@ with st.sidebar:
 
 # The first page is drawn: the models' compiled forward passes may now be made in the background.
 warming.answered()
+warm_trainer_soon(warming)  # where the server can train: its warm trainer, once the models can answer

@@ -69,7 +69,10 @@ class Visitor:
     async def __aenter__(self) -> Visitor:
         from websockets.asyncio.client import connect
 
-        self._socket = await connect(self.stream, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout)
+        # No keepalive pings: a session left open while others work (its messages unread) would be
+        # closed by the client's own ping timeout; every read here has a time limit instead.
+        self._socket = await connect(self.stream, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout,
+                                     ping_interval=None)
         return self
 
     async def __aexit__(self, *exc) -> None:

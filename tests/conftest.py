@@ -18,6 +18,9 @@ from zoo.quiet import quiet_tensorflow_logs
 quiet_tensorflow_logs()
 # The app under test is public, as on a fresh clone, unless a test asks for operator mode.
 os.environ.pop("ZOO_ADMIN", None)
+# Training in the page is off (CI sets IMDB_DATA for every test, and a server that can train starts a
+# warm trainer from its first page): the tests that train from the page switch it on.
+os.environ["ZOO_TRAINING"] = "off"
 # Training's corpus cache goes into a temporary folder, not the user's cache (subprocesses inherit it).
 os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 

@@ -90,6 +90,7 @@ def link_round_trip(app_url: str) -> None:
 
 def test_no_tab_scrolls_sideways_on_a_phone(monkeypatch, tiny_zoo_path, tiny_corpus):
     monkeypatch.setenv("IMDB_DATA", str(tiny_corpus))  # Train your own shows its form only with training data
+    monkeypatch.delenv("ZOO_TRAINING", raising=False)
     with AppServer(str(tiny_zoo_path)) as server:
         widths = in_own_process(scroll_widths, server.url, 420)
     assert widths == {tab: 420 for tab in (*TABS, OWN_TAB)}, widths

@@ -240,6 +240,77 @@ def test_a_warm_trainer_that_died_waiting_is_not_started_again_at_every_page_vie
     assert line.warm is None
 
 
+def test_a_trainer_ends_with_its_server_and_takes_its_reading_process_along(imdb, tmp_path):
+    import psutil
+
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    ready = tmp_path / "ready"
+    trainer = subprocess.Popen([sys.executable, "-m", "training.own", "--serve", "--ready", str(ready),
+                                "--parent", str(server.pid)], cwd=ROOT, stdin=subprocess.PIPE)
+    try:  # its stdin stays open: only the server's end can end it
+        end = time.monotonic() + 120
+        while not ready.exists() and trainer.poll() is None and time.monotonic() < end:
+            time.sleep(0.2)
+        children = psutil.Process(trainer.pid).children(recursive=True)
+        server.kill()
+        server.wait()
+        assert trainer.wait(timeout=30) == 3
+        assert not psutil.wait_procs(children, timeout=10)[1]
+    finally:
+        for process in (server, trainer):
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("setting, posix", [(None, 10), ("5", 5), ("0", 0), ("lots", 10)])
+def test_a_job_trains_below_the_servers_priority_unless_the_operator_says_otherwise(setting, posix, monkeypatch):
+    import psutil
+
+    monkeypatch.delenv("ZOO_TRAIN_NICENESS", raising=False)
+    if setting is not None:
+        monkeypatch.setenv("ZOO_TRAIN_NICENESS", setting)
+    shown = subprocess.run([sys.executable, "-c", "import psutil; from training.own import lower_priority; "
+                            "print(int(psutil.Process().nice())); lower_priority(); print(int(psutil.Process().nice()))"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    before, after = map(int, shown.stdout.split())
+    if sys.platform == "win32":
+        assert after == (int(psutil.BELOW_NORMAL_PRIORITY_CLASS) if posix else before)
+    else:
+        assert after == before + posix or after == min(19, posix), shown.stderr
+
+
+@pytest.mark.slow
+def test_the_first_page_of_any_tab_starts_the_servers_warm_trainer_once_the_models_answer(imdb, monkeypatch,
+                                                                                          tiny_zoo_path):
+    import streamlit as st
+
+    from views.train_own import LINE
+
+    monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
+    LINE.close()
+    LINE.keeps_warm = True
+    for tab in ("Classify", "Compare training"):
+        st.cache_resource.clear()  # a fresh server: its models load anew
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.query_params["tab"] = tab
+        at.run()
+        assert not at.exception, at.exception
+        end = time.monotonic() + 60
+        while LINE.warm is None and time.monotonic() < end:  # a thread starts it once the models can answer
+            time.sleep(0.2)
+        assert LINE.warm is not None and LINE.warm.alive, tab
+        first = LINE.warm
+        at.run()  # another page: the same trainer, one for the server
+        assert LINE.warm is first
+        LINE.close()
+        LINE.keeps_warm = True
+    monkeypatch.setenv("ZOO_TRAINING", "off")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    time.sleep(1)
+    assert LINE.warm is None  # a server that cannot train starts none
+
+
 def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
     line = TrainingLine(abandoned_after=0.5, warm=False)
     job = TrainingJob(QUICK, seconds=300)

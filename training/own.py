@@ -16,10 +16,16 @@ by ``--stop`` appears, training stops at the next batch; the epochs already fini
 evaluated and written, the best of them kept (the checkpoint's ``--resume`` path).
 
 With ``--serve`` it is the app's warm trainer (``zoo.own.TrainingLine``): it imports TensorFlow
-and reads the encoded reviews of every review count the server offers ahead of time, then
-waits for one job on stdin (one JSON line: ``{"arguments": [...], "log": PATH}``, the arguments
-of this command), runs it exactly as the command would, and exits. A job then starts training
-within a second of being handed over instead of after the import and the read (seconds each).
+while another process finds (or encodes) the corpus file of every review count the server offers,
+smallest first, and says it is ready once TensorFlow is in; then it waits for one job on stdin
+(one JSON line: ``{"arguments": [...], "log": PATH}``, the arguments of this command), waits
+only for that job's own corpus file, runs the job exactly as the command would, and exits. A job
+then starts training within a second of being handed over instead of after the import and the
+read (seconds each). The reading process ends once every file is found, or when a job came.
+
+With ``--parent PID`` (the app's server) it ends, and ends the process reading for it, as soon
+as that process is gone: a server stopped leaves no trainer behind. A job trains at a lower
+priority than the server (``lower_priority``): the visitors' Classify answers come first.
 """
 
 from __future__ import annotations
@@ -28,24 +34,28 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from training.corpus import Corpus, Encoded, corpus_key, default_cache_dir
+from training.corpus import Corpus, Encoded, cache_path, corpus_key, default_cache_dir
 from zoo.evaluation import SHORT_TEXT_KINDS
-from zoo.imdb import SPLIT_SEED, DataError
-from zoo.own import TEST_SAMPLE, Caps, OwnSettings, review_choices
+from zoo.imdb import SPLIT_SEED, DataError, load_imdb
+from zoo.own import TEST_SAMPLE, Caps, OwnSettings, job_niceness, review_choices
 
 #: Batch progress is written at most this often, in seconds.
 BATCH_EVERY = 0.5
+#: How often a trainer looks whether the app's server is still there, in seconds.
+PARENT_EVERY = 1.0
 DEFAULT_SEED = 1337  # training.train's
 
 
@@ -85,6 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="prepare TensorFlow and the reviews, then take one job's arguments from stdin as a JSON "
                              "line (the app's warm trainer)")
     parser.add_argument("--ready", type=Path, help="with --serve: write 'ready' into this file once prepared")
+    parser.add_argument("--parent", type=int,
+                        help="end as soon as the process with this id (the app's server) is gone")
     args = parser.parse_args(argv)
     if args.out is None and not args.serve:
         parser.error("the following arguments are required: --out")
@@ -93,7 +105,55 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.parent is not None:
+        exit_with(args.parent)
+        if not args.serve:  # a job the app started itself (the warm trainer lowers it when a job comes)
+            lower_priority()
     return serve(args) if args.serve else run(args)
+
+
+def exit_with(pid: int, every: float = PARENT_EVERY) -> None:
+    """End this process, and the processes it started, once the process ``pid`` is gone (a
+    thread looks every ``every`` seconds): a trainer never outlives the app's server."""
+    import psutil
+
+    def gone(parent: psutil.Process | None) -> bool:
+        try:
+            return parent is None or not parent.is_running() or parent.status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return True
+
+    try:
+        parent = psutil.Process(pid)
+    except psutil.Error:
+        parent = None
+
+    def watch() -> None:
+        while not gone(parent):
+            time.sleep(every)
+        for child in psutil.Process().children(recursive=True):  # the process reading the reviews
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def lower_priority() -> None:
+    """Let the app's server have the CPU first (its visitors' Classify answers): this process's
+    priority lowered by ``zoo.own.job_niceness``, with psutil on every OS (a niceness on POSIX,
+    the "below normal" class on Windows)."""
+    import psutil
+
+    niceness = job_niceness()
+    if not niceness:
+        return
+    try:
+        psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if sys.platform == "win32" else niceness)
+    except (psutil.Error, OSError):  # not allowed here: train at the priority it has
+        pass
 
 
 def run(args: argparse.Namespace, prepared: dict[int, Path] | None = None) -> int:
@@ -124,10 +184,15 @@ def run(args: argparse.Namespace, prepared: dict[int, Path] | None = None) -> in
 def read_corpus(args: argparse.Namespace, settings: OwnSettings, prepared: dict[int, Path]) -> Corpus:
     """The encoded reviews: the prepared file, else through ``training.train``'s cache (read in
     another process while TensorFlow is imported here)."""
+    import zipfile
+
     from training.train import read_corpora
 
     if settings.reviews in prepared:
-        return test_sample(Corpus.read(prepared[settings.reviews]))
+        try:
+            return test_sample(Corpus.read(prepared[settings.reviews]))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache file: through the cache, which encodes and replaces it
     key = corpus_key(settings.spec())
     with tempfile.TemporaryDirectory(prefix="simplernn-own-") as spare:
         files = read_corpora(args.data, [key], settings.reviews, args.cache, Path(spare), in_background=True)
@@ -148,29 +213,33 @@ def test_sample(corpus: Corpus, count: int = TEST_SAMPLE) -> Corpus:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """The warm trainer: prepare, then run the one job stdin hands over (nothing when it closes)."""
+    """The warm trainer: import TensorFlow while the reviews are found, say it is ready, then run
+    the one job stdin hands over (nothing when it closes)."""
     from training.reproduce import use_threads
 
     spare = Path(tempfile.mkdtemp(prefix="simplernn-own-spare-"))
     try:
-        try:
-            prepared, problem = prepare(args, spare), None
-        except DataError as error:  # told to the job, as the command would tell it
-            prepared, problem = {}, error
-        use_threads(1)
-        if args.ready is not None:
-            args.ready.write_text("ready", encoding="utf-8")
-        line = sys.stdin.readline()
-        if not line.strip():
-            return 0  # the app went away before handing over a job
-        job = json.loads(line)
-        with open(job["log"], "ab") as log:  # the job's log from here on, as if it had started the command
-            os.dup2(log.fileno(), 1)
-            os.dup2(log.fileno(), 2)
-        job_args = parse_args(job["arguments"])
-        if problem is not None:
-            Progress(job_args.progress)("error", message=f"The reviews could not be read ({problem}).")
-            return 2
+        with Reading(args, spare) as reading:
+            import training.fit  # noqa: F401  (TensorFlow's import, while the other process reads)
+
+            use_threads(1)
+            if args.ready is not None:
+                args.ready.write_text("ready", encoding="utf-8")
+            line = reading.until_job(sys.stdin)
+            if not line.strip():
+                return 0  # the app went away before handing over a job
+            job = json.loads(line)
+            with open(job["log"], "ab") as log:  # the job's log from here on, as if it had started the command
+                os.dup2(log.fileno(), 1)
+                os.dup2(log.fileno(), 2)
+            job_args = parse_args(job["arguments"])
+            if args.parent is not None:
+                lower_priority()
+            try:
+                prepared = reading.file(job_args.reviews)
+            except DataError as problem:  # told to the job, as the command would tell it
+                Progress(job_args.progress)("error", message=f"The reviews could not be read ({problem}).")
+                return 2
         return run(job_args, prepared)
     finally:
         shutil.rmtree(spare, ignore_errors=True)
@@ -178,19 +247,65 @@ def serve(args: argparse.Namespace) -> int:
             args.ready.unlink(missing_ok=True)
 
 
-def prepare(args: argparse.Namespace, spare: Path) -> dict[int, Path]:
-    """The corpus file of every review count the server offers (``zoo.own.review_choices``),
-    read or encoded in another process while this one imports TensorFlow (``training.fit``)."""
+def corpus_file(data: str | None, key: tuple[int, float], count: int, cache: Path, spare: Path) -> Path:
+    """The corpus file of ``count`` training reviews: its cache file when there is one (the job
+    reads it), else encoded (``training.corpus.corpus_files``). The archive is read once per
+    process, whatever the count (``zoo.imdb.load_imdb`` keeps it)."""
     from training.corpus import corpus_files
 
-    key = corpus_key(OwnSettings().spec())
-    counts = review_choices(Caps.from_env())
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        reading = [pool.submit(corpus_files, args.data, [key], count, args.cache, spare) for count in counts]
-        import training.fit  # noqa: F401  (TensorFlow's import, meanwhile)
+    path = cache_path(cache, load_imdb(data).fingerprint, *key, count)
+    return path if path.is_file() else corpus_files(data, [key], count, cache, spare)[key]
 
+
+class Reading:
+    """The corpus file of every review count the server offers (``zoo.own.review_choices``),
+    smallest first, found or encoded in another process while this one imports TensorFlow."""
+
+    def __init__(self, args: argparse.Namespace, spare: Path) -> None:
+        key = corpus_key(OwnSettings().spec())
+        # The reading process ends by itself should this one be killed (a cancelled job, a server's exit).
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=exit_with, initargs=(os.getpid(),))
+        self.files: dict[int, Future] = {
+            count: self.pool.submit(corpus_file, args.data, key, count, args.cache, spare)
+            for count in sorted(review_choices(Caps.from_env()))}
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let the reading process go once its current file is done (the others are not read)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def until_job(self, stdin) -> str:
+        """The job's line from ``stdin`` ('' once it closed); meanwhile, the reading process ends
+        as soon as every file is found (it holds the reviews' text)."""
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: lines.put(stdin.readline()), name="job-line", daemon=True).start()
+        while True:
+            try:
+                return lines.get(timeout=0.5)
+            except queue.Empty:
+                if all(future.done() for future in self.files.values()):
+                    self.close()
+
+    def file(self, count: int) -> dict[int, Path]:
+        """``{count: its corpus file}``, waited for (the other counts are no longer read); empty when
+        the server does not offer ``count`` (the job reads it itself).
+
+        Raises:
+            DataError: the reviews could not be read.
+        """
+        for other, future in self.files.items():
+            if other != count:
+                future.cancel()
+        if count not in self.files:
+            return {}
         try:
-            return {count: future.result()[key] for count, future in zip(counts, reading)}
+            return {count: self.files[count].result()}
         except BrokenProcessPool as error:
             raise DataError(f"the process reading the reviews ended unexpectedly ({error})") from error
 

@@ -9,7 +9,9 @@ it), joins the other tabs, and can be downloaded as a zoo artifact.
 
 from __future__ import annotations
 
+import atexit
 import io
+import threading
 import time
 import zipfile
 
@@ -24,14 +26,46 @@ from zoo.own import (
 )
 from zoo.catalog import RECURRENT_CELLS
 
-from .loading import history_frame
+from .loading import Warming, history_frame
 from .messages import shown
 from .own_variants import OwnVariant, history_rows, keep, next_number, own_history_rows, own_variants
 from .training import history_chart
 
 #: The server's one line for training (module state: every session of this server shares it).
+#: Its warm trainer and its jobs end with the server (and, should it be killed, by themselves).
 LINE = TrainingLine()
+atexit.register(LINE.close)
 JOB_KEY = "own_job"
+#: The longest the warm trainer waits for the zoo's models to load before it starts anyway, in seconds.
+TRAINER_AFTER = 60.0
+
+
+def warm_trainer_soon(warming: Warming) -> None:
+    """Have the server's warm trainer ready from its first page on, whatever the tab, when it can
+    train: started once the page is drawn and the zoo's models can answer (a thread waits for
+    them), so that its TensorFlow import does not slow a fresh server's first answers. One for the
+    whole server (``LINE``); ``TrainingLine.warm_up`` does nothing when one is ready or a job runs."""
+    if training_available() is not None:
+        return
+    if warming.can_answer():
+        LINE.warm_up()
+    else:
+        trainer_after_models(warming)
+
+
+@st.cache_resource(show_spinner=False)
+def trainer_after_models(_warming: Warming) -> threading.Thread:
+    """Once per server: a thread that starts the warm trainer when ``_warming``'s models can answer."""
+
+    def start() -> None:
+        end = time.monotonic() + TRAINER_AFTER
+        while not _warming.can_answer() and time.monotonic() < end:
+            time.sleep(0.5)
+        LINE.warm_up()
+
+    thread = threading.Thread(target=start, name="own-trainer-after-models", daemon=True)
+    thread.start()
+    return thread
 
 
 def train_own_section(source: str, table: pd.DataFrame, readable_ids: list[str]) -> None:

@@ -14,8 +14,10 @@ through the files the command writes there:
 
 ``TrainingLine`` runs one job at a time for the whole server; the others wait in order. While
 no job runs, it keeps one warm trainer ready (``python -m training.own --serve``: TensorFlow
-imported, the reviews read) and hands the next job to it; a job's process, warm or not, ends
+imported, the reviews found) and hands the next job to it; a job's process, warm or not, ends
 with its job, so a cancelled job takes its process with it and the line warms a new one.
+Every such process is told the server's process id (``--parent``): it ends when the server
+does, however the server ended, and it trains at a lower priority than the server.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ MAX_EPOCHS_ENV = "ZOO_TRAIN_MAX_EPOCHS"
 MAX_REVIEWS_ENV = "ZOO_TRAIN_MAX_REVIEWS"
 MAX_SECONDS_ENV = "ZOO_TRAIN_MAX_SECONDS"
 MAX_MAXLEN_ENV = "ZOO_TRAIN_MAX_MAXLEN"
+#: How far below the server's priority a job trains: a POSIX niceness, 0 (the server's) to 19;
+#: on Windows any value above 0 means "below normal". The server's visitors answer first.
+NICENESS_ENV = "ZOO_TRAIN_NICENESS"
+NICENESS = 10
 
 DEPTHS = (1, 2, 3, 4)
 UNIT_CHOICES = (8, 16, 32, 64)
@@ -157,6 +163,12 @@ def review_choices(caps: Caps) -> list[int]:
     return [n for n in REVIEW_CHOICES if n <= caps.reviews] or [caps.reviews]
 
 
+def job_niceness(environ: Mapping[str, str] = os.environ) -> int:
+    """The niceness a job trains at: ``$ZOO_TRAIN_NICENESS`` (0 to 19), else ``NICENESS``."""
+    text = (environ.get(NICENESS_ENV) or "").strip()
+    return min(19, int(text)) if text.isdigit() else NICENESS
+
+
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -233,7 +245,8 @@ class TrainingJob:
                 warm.wait()
         with open(self.folder / LOG_FILE, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "training.own", *self.arguments()], cwd=ROOT, env=trainer_env(),
+                [sys.executable, "-m", "training.own", *self.arguments(), "--parent", str(os.getpid())], cwd=ROOT,
+                env=trainer_env(),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.started = time.monotonic()
 
@@ -286,14 +299,14 @@ def trainer_env() -> dict[str, str]:
 
 
 #: What a warm trainer read when it started: one started under other values is not used.
-WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV, MAX_MAXLEN_ENV)
+WARM_ENV = ("IMDB_DATA", "SIMPLERNN_ZOO_CACHE", MAX_EPOCHS_ENV, MAX_REVIEWS_ENV, MAX_MAXLEN_ENV, NICENESS_ENV)
 
 
 @dataclass(eq=False)
 class WarmTrainer:
-    """``python -m training.own --serve``: it imports TensorFlow, reads the reviews, writes its
-    ``ready`` file, and waits for one job on its stdin (``TrainingJob.start``); it exits when
-    its stdin closes."""
+    """``python -m training.own --serve``: it imports TensorFlow (the reviews are found
+    meanwhile), writes its ``ready`` file, and waits for one job on its stdin
+    (``TrainingJob.start``); it exits when its stdin closes or the server is gone."""
 
     process: subprocess.Popen
     ready_file: Path
@@ -304,8 +317,8 @@ class WarmTrainer:
         handle, name = tempfile.mkstemp(prefix="simplernn-warm-", suffix=".ready")
         os.close(handle)
         process = subprocess.Popen(
-            [sys.executable, "-m", "training.own", "--serve", "--ready", name], cwd=ROOT, env=trainer_env(),
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "training.own", "--serve", "--ready", name, "--parent", str(os.getpid())], cwd=ROOT,
+            env=trainer_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return cls(process, Path(name), _warm_env())
 
     @property
@@ -383,10 +396,12 @@ class TrainingLine:
             self.warm = None
 
     def close(self) -> None:
-        """End the warm trainer (a job's process ends with its job)."""
+        """End the warm trainer and every job: the server stops."""
         with self._lock:
             self.keeps_warm = False
             self._let_warm_go()
+            for job in self.jobs:
+                job.cancel()
 
     def join(self, job: TrainingJob) -> None:
         with self._lock:
