@@ -31,33 +31,85 @@ from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (afte
 TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "round_trip", "twice", "two_epochs"})
 
 
-def pytest_collection_modifyitems(items):
-    """Mark ``slow`` every test that needs a trained model, through any fixture it uses."""
+#: How much a test of each kind weighs when ``pytest -n`` orders the test files (a rough guess:
+#: a browser or IMDB test takes tens of seconds, a slow one several, any other well under one).
+KIND_WEIGHTS = {"browser": 10, "imdb": 10, "slow": 1}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that needs a trained model, through any fixture it uses.
+
+    Under ``pytest -n`` (one file per worker, pytest.ini), hand out the heaviest files first, so
+    that the run ends on quick files rather than with one worker idle while the other runs a
+    browser file. Alone, the tests run in the order they are written.
+    """
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    if is_xdist_worker(config):
+        weights: dict[str, int] = {}
+        for item in items:
+            weight = max((w for kind, w in KIND_WEIGHTS.items() if item.get_closest_marker(kind)), default=0)
+            weights[item.nodeid.split("::")[0]] = weights.get(item.nodeid.split("::")[0], 0) + weight
+        items.sort(key=lambda item: -weights[item.nodeid.split("::")[0]])  # stable: a file keeps its order
+
+
+def is_xdist_worker(config) -> bool:
+    """Whether this session is one worker of ``pytest -n`` (not, say, a pytest that a test started:
+    that one inherits the worker's PYTEST_XDIST_* environment variables)."""
+    return hasattr(config, "workerinput")
+
+
+def once_per_run(config, tmp_path_factory, name: str, make) -> Path:
+    """The folder ``name`` that ``make(folder)`` fills, made once for the whole run.
+
+    Alone, that is once per session. Under ``pytest -n`` (pytest-xdist) every worker is a
+    session of its own: the first worker to ask makes the folder in the run's shared temporary
+    folder, holding a file lock, and the others wait for it and use it read-only.
+    """
+    if not is_xdist_worker(config):
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    import shutil
+
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by the run's workers
+    folder, complete = root / name, root / f"{name}.complete"
+    with FileLock(str(root / f"{name}.lock")):
+        if not complete.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that died while making it left
+            folder.mkdir()
+            make(folder)
+            complete.touch()
+    return folder
 
 
 @pytest.fixture(scope="session")
-def tiny_corpus(tmp_path_factory) -> Path:
-    return write_corpus(tmp_path_factory.mktemp("data") / "aclImdb_v1.tar.gz")
+def tiny_corpus(pytestconfig, tmp_path_factory) -> Path:
+    name = "aclImdb_v1.tar.gz"
+    return once_per_run(pytestconfig, tmp_path_factory, "data", lambda folder: write_corpus(folder / name)) / name
 
 
 @pytest.fixture(scope="session")
-def tiny_zoo_path(tmp_path_factory, tiny_corpus) -> Path:
-    """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus."""
+def tiny_zoo_path(pytestconfig, tmp_path_factory, tiny_corpus) -> Path:
+    """A zoo folder with TINY_VARIANTS, each trained for one epoch on the tiny corpus (once per
+    run, also under ``pytest -n``): tests read it, and damage only ``tiny_zoo_copy``."""
+    return once_per_run(pytestconfig, tmp_path_factory, "zoo", lambda out: _train_tiny_zoo(tiny_corpus, out))
+
+
+def _train_tiny_zoo(tiny_corpus: Path, out: Path) -> None:
     from training.corpus import Corpus
     from training.fit import train_variant
     from zoo import catalog
     from zoo.imdb import load_imdb
 
-    out = tmp_path_factory.mktemp("zoo")
     corpus = Corpus.prepare(load_imdb(tiny_corpus), catalog.NUM_WORDS, catalog.SEED_RECIPE.validation_split)
     for variant_id in TINY_VARIANTS:
         spec = catalog.get(variant_id)
         spec = replace(spec, recipe=replace(spec.recipe, epochs=1))
         train_variant(spec, corpus, seed=7, out=out, verbose=0)
-    return out
 
 
 @pytest.fixture
