@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.corpus import REPO, TINY_VARIANTS
-from tests.support.cli import run
+from tests.support.cli import call, run
 from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE
 from zoo.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from zoo.text import MAX_TEXT_CHARS
@@ -106,7 +106,7 @@ def classified(tiny_zoo_path, tmp_path_factory):
     data = "\n".join(text for text, _ in LINES).encode("utf-8") + b"\n"
     data = data.replace("\ufffd\ufffd".encode(), b"\xff\xfe")  # invalid UTF-8, as found in the wild
     path.write_bytes(data)
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "--input", str(path))
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--json", "--input", str(path))
     return result, [text for text, _ in LINES]
 
 
@@ -152,7 +152,7 @@ def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
 
     chosen = [TINY_VARIANTS[2], TINY_VARIANTS[0]]
     texts = ["Loved it, a wonderful film", "boring awful waste"]
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", chosen[0], "--variant", chosen[1], *texts)
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--variant", chosen[0], "--variant", chosen[1], *texts)
     assert result.returncode == EXIT_OK, result.stderr
     expected = zoo.open_zoo(tiny_zoo_path).classify(texts, chosen)
     blocks = result.stdout.strip().split("\n\n")
@@ -169,13 +169,13 @@ def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
 
 
 def test_classify_refuses_unknown_variants_and_missing_input_with_exit_2(tiny_zoo_path, tmp_path):
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", "simplernn-9x32-len100", "good film")
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--variant", "simplernn-9x32-len100", "good film")
     assert result.returncode == EXIT_USAGE
     assert "has no variant simplernn-9x32-len100" in result.stderr
     assert all(variant_id in result.stderr for variant_id in TINY_VARIANTS)
     assert result.stdout == ""
 
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(tmp_path / "missing.txt"))
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--input", str(tmp_path / "missing.txt"))
     assert result.returncode == EXIT_USAGE
     assert "cannot read --input" in result.stderr and "Traceback" not in result.stderr
 
@@ -188,7 +188,7 @@ def test_a_broken_variant_does_not_silence_the_others(tiny_zoo_copy):
     broken = TINY_VARIANTS[1]
     with open(tiny_zoo_copy / broken / MODEL_FILE, "r+b") as file:
         file.truncate(2000)
-    result = run("classify", "--zoo", str(tiny_zoo_copy), "--json", "great film", "")
+    result = call("classify", "--zoo", str(tiny_zoo_copy), "--json", "great film", "")
     assert result.returncode == EXIT_PARTIAL
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert set(first["predictions"]) == {TINY_VARIANTS[0], TINY_VARIANTS[2]}
@@ -203,13 +203,13 @@ def test_a_short_text_gets_the_apps_notice_with_each_variants_measured_accuracy(
 
     z = zoo.open_zoo(tiny_zoo_path)
     notice = short_text_notice(2, [z.artifact(vid) for vid in TINY_VARIANTS])
-    result = run("classify", "--zoo", str(tiny_zoo_path), "Great film")
+    result = call("classify", "--zoo", str(tiny_zoo_path), "Great film")
     assert result.returncode == EXIT_OK, result.stderr
     printed = " ".join(result.stdout.split())
     assert f"note: {notice.text()}" in printed  # the one text the app shows too
     for vid in TINY_VARIANTS:
         assert f"right on short texts: {short_text_score(z.artifact(vid))}" in result.stdout
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "Great film", "great film " * 30)
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--json", "Great film", "great film " * 30)
     short, long = (json.loads(line) for line in result.stdout.splitlines())
     assert short["short_text_notice"] == notice.text() and "short_text_notice" not in long
 
@@ -220,16 +220,16 @@ def test_input_that_is_not_text_is_refused_in_one_line(tiny_zoo_path, tmp_path):
     noise = tmp_path / "noise.bin"
     noise.write_bytes(bytes(b for b in range(128, 256)) * 30 + b"\n")
     for path in (executable, noise):
-        result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(path))
+        result = call("classify", "--zoo", str(tiny_zoo_path), "--input", str(path))
         assert result.returncode == EXIT_USAGE and result.stdout == ""
         assert result.stderr.strip().count("\n") == 0, result.stderr
         assert result.stderr.startswith(f"error: --input {path}: not text") and "nothing was classified" in result.stderr
 
 
 def test_a_refused_text_exits_non_zero_when_it_was_the_only_input(tiny_zoo_path):
-    assert run("classify", "--zoo", str(tiny_zoo_path), "   ").returncode == EXIT_USAGE
-    assert run("classify", "--zoo", str(tiny_zoo_path), "🎬🍿").returncode == EXIT_USAGE
-    assert run("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
+    assert call("classify", "--zoo", str(tiny_zoo_path), "   ").returncode == EXIT_USAGE
+    assert call("classify", "--zoo", str(tiny_zoo_path), "🎬🍿").returncode == EXIT_USAGE
+    assert call("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
 
 
 @pytest.mark.parametrize("command", [["classify", "A wonderful film."], ["verify"], ["probe", "--variant", TINY_VARIANTS[0]]])
@@ -262,7 +262,7 @@ def test_the_quiet_import_swallows_tensorflows_start_up_lines_even_at_its_most_t
 
 def test_evaluate_reproduces_the_recorded_test_accuracy(tiny_zoo_path, tiny_corpus):
     # The tiny zoo was trained and tested on the tiny corpus, so re-measuring gives the same numbers.
-    result = run("evaluate", "--zoo", str(tiny_zoo_path), "--data", str(tiny_corpus), "--json")
+    result = call("evaluate", "--zoo", str(tiny_zoo_path), "--data", str(tiny_corpus), "--json")
     assert result.returncode == EXIT_OK, result.stderr
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == list(TINY_VARIANTS)
