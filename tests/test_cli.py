@@ -1,7 +1,21 @@
-"""``python -m zoo``, run as a person runs it: a subprocess against the tiny zoo.
+"""``python -m zoo`` against the tiny zoo: its commands, their output and their exit status.
 
-Each command that loads a model costs a few seconds of TensorFlow start-up, so each
-subprocess below checks a whole contract at once.
+Most tests call the command's entry point in this process (``tests.support.cli.call``: the same
+arguments, environment and working folder as ``python -m zoo``, stdout and stderr captured, the
+exit status it would exit with), so that TensorFlow is imported once for the file, not once per
+command (5-24 s a subprocess on a 2-core machine).
+
+Real processes (``run``, ``subprocess.run``) remain where the process is what is tested:
+
+- ``test_tensorflow_start_up_lines_do_not_reach_the_terminal``: what reaches file descriptor 2 of
+  a fresh ``python -m zoo`` process, start-up lines and first-use lines of TensorFlow's C++ side
+  included (each is printed once per process), once per command that loads models. Its ``classify``
+  is the end-to-end run, as a person types it.
+- ``test_the_quiet_import_swallows...``: a fresh interpreter's ``import tensorflow``, loud and quiet.
+- ``list`` and ``--help`` (``test_list_*``, ``test_help_*``, ``test_training_help_*``, the missing
+  zoo in ``test_classify_refuses_...``): they import no TensorFlow, so a real process costs about
+  0.2 s; they check ``python -m`` finding the modules, argparse's exit in a real process, and the
+  exit status 1 and 2 of a real process (``sys.exit(main())`` in ``zoo/__main__.py``).
 """
 
 from __future__ import annotations
@@ -232,15 +246,21 @@ def test_a_refused_text_exits_non_zero_when_it_was_the_only_input(tiny_zoo_path)
     assert call("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
 
 
-@pytest.mark.parametrize("command", [["classify", "A wonderful film."], ["verify"], ["probe", "--variant", TINY_VARIANTS[0]]])
-def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, command):
+@pytest.mark.parametrize(("command", "shows"), [
+    (["classify", "A wonderful film."], ["'A wonderful film.'", *(f"  {vid} " for vid in TINY_VARIANTS)]),
+    (["verify"], ["OK: ", f": {len(TINY_VARIANTS)} of {len(TINY_VARIANTS)} variants pass"]),
+    (["probe", "--variant", TINY_VARIANTS[0]], ["memory span: ", f"\n{TINY_VARIANTS[0]} "]),
+])
+def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, command, shows):
     """As a person runs it (no TF_CPP_MIN_LOG_LEVEL of their own): nothing of TensorFlow's on stderr,
-    neither its start-up lines nor its Python logger's retracing warnings (``verify`` printed two)."""
+    neither its start-up lines nor its Python logger's retracing warnings (``verify`` printed two),
+    and the command did its work (its answer on stdout)."""
     env = {k: v for k, v in os.environ.items() if k not in ("ZOO_SOURCE", "IMDB_DATA", "TF_CPP_MIN_LOG_LEVEL")}
     env |= {"PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
     result = subprocess.run([sys.executable, "-m", "zoo", command[0], "--zoo", str(tiny_zoo_path), *command[1:]],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == EXIT_OK, result.stderr
+    assert all(part in result.stdout for part in shows), result.stdout
     noise = [line for line in result.stderr.splitlines()
              if not line.startswith(("probing [", "warning: ", "note: "))]
     assert noise == [], noise
