@@ -3,7 +3,9 @@
 Most tests call the command's entry point in this process (``tests.support.cli.call``: the same
 arguments, environment and working folder as ``python -m zoo``, stdout and stderr captured, the
 exit status it would exit with), so that TensorFlow is imported once for the file, not once per
-command (5-24 s a subprocess on a 2-core machine).
+command (5-24 s a subprocess on a 2-core machine). The last test holds ``call`` to ``run``: the
+same exit status, stdout and stderr, byte for byte
+(``test_the_in_process_call_answers_as_the_real_process_does``).
 
 Real processes (``run``, ``subprocess.run``) remain where the process is what is tested:
 
@@ -349,3 +351,21 @@ def test_training_help_explains_the_flags():
     text = " ".join(result.stdout.split())
     for phrase in ["--variant ID", "--all", "--epochs", "--data", "--out", "--seed", "--limit", "simplernn-2x32-len200"]:
         assert phrase in text
+
+
+# --- the in-process call -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("list", "--json"),  # the default zoo: the test's own ZOO_SOURCE is left out by both
+    ("list", "--zoo", "no-zoo-here"),  # exit 2, relative to the working folder
+    ("classify", "--help"),  # argparse's exit, with the program name `python -m zoo`
+    ("list", "--no-such-flag"),  # argparse's usage error
+])
+def test_the_in_process_call_answers_as_the_real_process_does(args, monkeypatch, tmp_path):
+    own_zoo, folder = str(tmp_path / "a-zoo-of-the-tests-own"), os.getcwd()
+    monkeypatch.setenv("ZOO_SOURCE", own_zoo)
+    monkeypatch.setenv("COLUMNS", "100")  # the width of the help, whether or not a terminal is attached
+    in_process, real = call(*args), run(*args)
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert (os.environ["ZOO_SOURCE"], os.getcwd()) == (own_zoo, folder)  # the test's own, given back

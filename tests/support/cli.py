@@ -52,7 +52,8 @@ def call(*args: str) -> subprocess.CompletedProcess:
                     code = main(list(args))
                 except SystemExit as exit_:  # as the interpreter turns it into an exit status
                     code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved_env)
+        finally:  # only what changed: other threads may be reading the environment
+            for name in set(os.environ) - set(saved_env):
+                del os.environ[name]
+            os.environ.update({name: value for name, value in saved_env.items() if os.environ.get(name) != value})
     return subprocess.CompletedProcess(["python", "-m", "zoo", *args], code, stdout.getvalue(), stderr.getvalue())
