@@ -109,6 +109,20 @@ def test_a_long_message_is_cut_and_a_relative_source_is_masked_too():
     assert for_visitors("no zoo folder at my_zoo/extra", paths=["my_zoo"]) == "no zoo folder"
 
 
+# ---------------------------------------------------------------- the first page waits for no broken variant
+
+
+def test_a_variant_that_will_never_load_does_not_hold_the_first_page(broken_zoo):
+    """``Zoo.prepare`` calls ``ready`` for broken variants too: the first page waits until every
+    variant is ready (``views.loading.wait_for_models``), and the compiling waits for that page
+    (``COMPILE_AFTER``), so a variant that never loads used to hold the page for those 30 s."""
+    import zoo
+
+    ready = []
+    zoo.open_zoo(broken_zoo).prepare([UNLOADABLE, "simplernn-2x32-len200"], ready=ready.append)
+    assert ready == [UNLOADABLE, "simplernn-2x32-len200"]
+
+
 # ---------------------------------------------------------------- every tab, AppTest
 
 
