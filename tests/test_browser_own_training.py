@@ -30,10 +30,12 @@ PRESSES = {0: ("ArrowRight", 3), 1: ("ArrowRight", 1), 4: ("ArrowLeft", 2)}
 @pytest.fixture
 def training_app_url(monkeypatch, tmp_path, tiny_zoo_path):
     """The tiny zoo served with a made-up corpus of 1,200 training reviews as the training data
-    (ten batches an epoch: a run that lasts long enough to be stopped)."""
+    (eight batches an epoch: a run that lasts long enough to be stopped), and 200 test reviews:
+    a stopped run's best epoch is evaluated on all of them (and on their first and last sentences)."""
     from scripts.harness import AppServer
 
-    monkeypatch.setenv("IMDB_DATA", str(write_corpus(tmp_path / "aclImdb_v1.tar.gz", per_label=600)))
+    corpus = write_corpus(tmp_path / "aclImdb_v1.tar.gz", per_label=600, test_per_label=100)
+    monkeypatch.setenv("IMDB_DATA", str(corpus))
     monkeypatch.setenv("SIMPLERNN_ZOO_CACHE", str(tmp_path / "cache"))
     for name in ("ZOO_TRAINING", "ZOO_TRAIN_MAX_EPOCHS", "ZOO_TRAIN_MAX_REVIEWS", "ZOO_TRAIN_MAX_SECONDS",
                  "ZOO_TRAIN_MAX_MAXLEN", "ZOO_ADMIN"):
