@@ -28,7 +28,7 @@ from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (afte
 
 
 #: Fixtures that train real models (seconds to minutes): a test that uses one is ``slow``.
-TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "tiny_zoo_with_probes", "round_trip", "twice", "two_epochs"})
+TRAINING_FIXTURES = frozenset({"tiny_zoo_path", "round_trip", "twice", "two_epochs"})
 
 
 #: How much a test of each kind weighs when ``pytest -n`` orders the test files (a rough guess:
@@ -110,24 +110,6 @@ def _train_tiny_zoo(tiny_corpus: Path, out: Path) -> None:
         spec = catalog.get(variant_id)
         spec = replace(spec, recipe=replace(spec.recipe, epochs=1))
         train_variant(spec, corpus, seed=7, out=out, verbose=0)
-
-
-@pytest.fixture(scope="session")
-def tiny_zoo_with_probes(pytestconfig, tmp_path_factory, tiny_zoo_path) -> Path:
-    """The tiny zoo with its ``probes.json``, as ``python -m zoo probe --write`` leaves it (once per
-    run): for the tests of the "What they can do" tab that are not about computing the probes, which
-    the app would otherwise do again for each test (seconds each), its caches being cleared."""
-    return once_per_run(pytestconfig, tmp_path_factory, "zoo-with-probes", lambda out: _probe_tiny_zoo(tiny_zoo_path, out))
-
-
-def _probe_tiny_zoo(tiny_zoo_path: Path, out: Path) -> None:
-    import shutil
-
-    from zoo import open_zoo
-    from zoo.probes import run_probes, write_probes
-
-    shutil.copytree(tiny_zoo_path, out, dirs_exist_ok=True)
-    write_probes(out, run_probes(open_zoo(out)))
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
-"""The app's "What they can do" tab, driven through ``AppTest`` on the tiny zoo: without its
-``probes.json``, where the tab computes the probes itself, and with it where the test is about the
-visitor's text (computing the probes again would take seconds for nothing)."""
+"""The app's "What they can do" tab, driven through ``AppTest`` on the tiny zoo (which has no
+``probes.json``, so the tab computes the probes itself)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import zoo
 from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.app import charts, open_app, texts
 from zoo.explain import hidden_states, word_importance
-from zoo.probes import TESTS, read_probes
+from zoo.probes import TESTS, run_probes
 from zoo.text import MAX_TEXT_CHARS, tokenize
 
 TEXT = "The first half is slow and dull, but the ending is brilliant and I loved it."
@@ -38,11 +37,11 @@ def frames_with(at, field: str):
     return [pd.concat(frames, ignore_index=True) for spec, frames in charts(at) if f'"field": "{field}"' in json.dumps(spec)]
 
 
-def test_the_tab_shows_the_zoos_probes_memory_curves_and_the_visitors_text(monkeypatch, tiny_zoo_path, tiny_zoo_with_probes):
+def test_the_tab_shows_the_zoos_probes_memory_curves_and_the_visitors_text(monkeypatch, tiny_zoo_path):
     at = explain(open_app(monkeypatch, tiny_zoo_path), TEXT)
     assert "What they can do" in texts(at.header)
     assert {"Memory span", "Probes", "Your text, word by word"} <= set(texts(at.subheader))
-    expected = read_probes(tiny_zoo_with_probes)  # run_probes on a copy of the tiny zoo
+    expected = run_probes(zoo.open_zoo(tiny_zoo_path))
 
     [heat] = frames_with(at, "accuracy")
     assert len(heat) == len(TINY_VARIANTS) * len(TESTS)
@@ -71,8 +70,8 @@ def test_the_tab_shows_the_zoos_probes_memory_curves_and_the_visitors_text(monke
     assert top.sort_values("position")["value"].tolist() == pytest.approx(expected_states.states["layer 1"][:, unit].tolist(), abs=1e-5)
 
 
-def test_up_to_three_variants_are_explained_side_by_side(monkeypatch, tiny_zoo_with_probes):
-    at = explain(open_app(monkeypatch, tiny_zoo_with_probes), TEXT)
+def test_up_to_three_variants_are_explained_side_by_side(monkeypatch, tiny_zoo_path):
+    at = explain(open_app(monkeypatch, tiny_zoo_path), TEXT)
     at.multiselect(key="importance_variants").set_value(list(TINY_VARIANTS)).run()
     assert not at.exception
     [strip] = frames_with(at, "delta")  # one row per variant, on the reading chart's words
@@ -89,8 +88,8 @@ ODD_TEXTS = [
 ]
 
 
-def test_bad_input_gets_a_message_and_odd_texts_an_explanation(monkeypatch, tiny_zoo_with_probes):
-    at = open_app(monkeypatch, tiny_zoo_with_probes)
+def test_bad_input_gets_a_message_and_odd_texts_an_explanation(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
     for text, message in NOTHING_TO_EXPLAIN:
         explain(at, text)
         assert any(message in info for info in texts(at.info)), text

@@ -23,6 +23,7 @@ from tests.support.app import page_text
 from tests.support.hub import FakeHfApi
 from training import deploy
 from zoo.deployment import ADMIN_ENV, operator_mode, public_origin
+from zoo.probes import write_probes
 from zoo.report import results_table
 
 APP = REPO / "streamlit_app.py"
@@ -122,8 +123,16 @@ class FakeSpaceApi(FakeHfApi):
         self.calls.append(("add_space_variable", args, kwargs))
 
 
+@pytest.fixture(scope="module")
+def tiny_probes(tiny_zoo_path) -> dict:
+    """The tiny zoo's probe results, as ``python -m zoo probe --write`` stores them (computed once)."""
+    from zoo.probes import run_probes
+
+    return run_probes(zoo.open_zoo(tiny_zoo_path))
+
+
 @pytest.fixture
-def app_root(tmp_path, tiny_zoo_with_probes) -> Path:
+def app_root(tmp_path, tiny_zoo_path, tiny_probes) -> Path:
     """A checkout holding what the rule picks, and what it must leave out."""
     root = tmp_path / "checkout"
     for name in [*APP_FILES, ".streamlit/secrets.toml", "zoo/__init__.py", "zoo/store.py", "zoo/data/stop.txt",
@@ -132,7 +141,8 @@ def app_root(tmp_path, tiny_zoo_with_probes) -> Path:
                  "requirements-dev.txt", ".gitignore"]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
-    shutil.copytree(tiny_zoo_with_probes, root / "bundled_zoo")  # its probes.json as `python -m zoo probe --write` stores it
+    shutil.copytree(tiny_zoo_path, root / "bundled_zoo")
+    write_probes(root / "bundled_zoo", tiny_probes)
     (root / "bundled_zoo" / ".manifest.lock").write_text("")
     (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100").mkdir()
     (root / "bundled_zoo" / ".tmp-simplernn-1x32-len100" / "model.keras").write_text("half")

@@ -1,9 +1,7 @@
 """The URL is the lesson: every tab opened from a link shows the link's text and choices.
 
 Driven through ``AppTest`` on the tiny zoo, like ``tests/test_app.py``: each link is the one a
-teacher would send, and the page it opens is checked widget by widget and chart by chart. The
-"What they can do" tab opens on the tiny zoo with its ``probes.json`` (computing the probes is
-``tests/test_capabilities.py``'s).
+teacher would send, and the page it opens is checked widget by widget and chart by chart.
 """
 
 from __future__ import annotations
@@ -28,8 +26,8 @@ def test_a_link_opens_classify_with_its_text_and_followed_variants(monkeypatch, 
     assert set(chart_data(at, field="p_positive")["variant"].dropna()) == {TWO, TUNED}
 
 
-def test_a_link_opens_what_they_can_do_on_its_text_and_every_choice(monkeypatch, tiny_zoo_with_probes):
-    at = open_app(monkeypatch, tiny_zoo_with_probes, text=TEXT, tab="What they can do", span_variants=[TUNED],
+def test_a_link_opens_what_they_can_do_on_its_text_and_every_choice(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path, text=TEXT, tab="What they can do", span_variants=[TUNED],
                   importance_variants=[ONE, TWO], states_variant=TWO, states_layer="layer 2: output")
     assert not at.text_area  # only the open tab is drawn
     assert TEXT in [str(t.value) for t in at.text]  # the link's text, not the default example
@@ -62,8 +60,8 @@ def test_a_link_opens_the_zoo_and_architecture_tabs_on_its_variant(monkeypatch, 
         assert any(TWO in caption for caption in texts(at.markdown) + texts(at.caption) + texts(at.subheader))
 
 
-def test_a_text_submitted_in_classify_is_the_text_what_they_can_do_explains(monkeypatch, tiny_zoo_with_probes):
-    at = open_app(monkeypatch, tiny_zoo_with_probes)
+def test_a_text_submitted_in_classify_is_the_text_what_they_can_do_explains(monkeypatch, tiny_zoo_path):
+    at = open_app(monkeypatch, tiny_zoo_path)
     review_box(at).input(TEXT)
     at.button(key="classify_button").click()
     at.run()
