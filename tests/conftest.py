@@ -6,6 +6,7 @@ sentences written for the tests.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from dataclasses import replace
@@ -25,6 +26,8 @@ os.environ["ZOO_TRAINING"] = "off"
 os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 
 from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (after the environment above)
+
+_freeze = gc.freeze  # before ``no_frozen_garbage`` makes it do nothing
 
 
 #: Fixtures that train real models (seconds to minutes): a test that uses one is ``slow``.
@@ -183,13 +186,39 @@ def _streamlit_caches() -> list:
 @pytest.fixture(autouse=True, scope="session")
 def no_frozen_garbage():
     """The app's warm-up ends with ``gc.freeze()``, right for a server's life, wrong for a test
-    process (what one test leaves would never be collected): in the tests it does nothing."""
+    process (what one test leaves would never be collected): in the tests it does nothing.
+    A test on a warm server's state may ask for it (``frozen_heap``)."""
     import gc
 
     freeze = gc.freeze
     gc.freeze = lambda: None
     yield
     gc.freeze = freeze
+
+
+@pytest.fixture(scope="module")
+def warm_zoo(tiny_zoo_path):
+    """The tiny zoo as a server holds it once its first page is done: every model loaded and its
+    forward pass compiled (``Zoo.prepare`` and ``Zoo.warm_up``, what ``views.loading.models_warming``
+    does), for a module's ``AppTest``s to share (``tests.support.app.serve``)."""
+    import zoo
+
+    z = zoo.open_zoo(tiny_zoo_path)
+    z.prepare()
+    z.warm_up()
+    return z
+
+
+@pytest.fixture
+def frozen_heap():
+    """What lives as the test starts is kept out of the garbage collector's sight until it ends
+    (``gc.freeze``), as the app's warm-up does for a server's life: with TensorFlow and the models
+    loaded, the full collection of every rerun (Streamlit's ``keras.backend.clear_session()``)
+    otherwise takes about 0.3 s. Garbage is collected first; what the test makes is collected as usual."""
+    gc.collect()
+    _freeze()
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
