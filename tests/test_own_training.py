@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.support.app import serve
 from zoo.artifact import Artifact, read_manifest
 from zoo.own import Caps, OwnSettings, TrainingJob, TrainingLine, read_events, training_available
 
@@ -323,7 +324,8 @@ def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
 # ---------------------------------------------------------------- the tab
 
 def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_zoo(imdb, monkeypatch, tiny_zoo_path,
-                                                                                   tmp_path):
+                                                                                   tmp_path, warm_zoo, frozen_heap):
+    serve(monkeypatch, tiny_zoo_path, warm_zoo)  # the zoo's models as on a server whose first page is done
     monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
     monkeypatch.delenv("ZOO_ADMIN", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=120)
