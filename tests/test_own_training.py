@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.app import serve
 from zoo.artifact import Artifact, read_manifest
 from zoo.own import Caps, OwnSettings, TrainingJob, TrainingLine, read_events, training_available
 
@@ -115,11 +114,25 @@ def test_the_command_refuses_settings_over_the_caps(imdb, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
-def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
+def test_two_jobs_wait_in_line_a_cancelled_one_leaves_nothing_and_the_next_trains_a_zoo_artifact(imdb):
+    """The second job, which waited for the cancelled first, is the job whose artifact and reported
+    epochs are checked: one training for both (each is a TensorFlow process of its own)."""
     line = TrainingLine(warm=False)
-    job = TrainingJob(QUICK, seconds=300)
+    first, job = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
+    line.join(first)
     line.join(job)
+    assert (first.state, job.state) == ("running", "waiting")
+    assert line.position(job) == 1
+    first.cancel()
+    line.advance()
+    assert first.state == "cancelled" and first.process.returncode != 0
+    assert job.state == "running" and line.position(job) == 0
     assert wait_for(job, line) == "done", (job.folder / "training.log").read_text()
+    cancelled = first.folder
+    first.remove()
+    assert not cancelled.exists()
+
+    # A job trains a zoo artifact with every epoch reported.
     epochs = [e for e in job.events() if e["phase"] == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2]
     artifact = Artifact.read(job.zoo_folder / "simplernn-1x8-len25")
@@ -134,24 +147,6 @@ def test_a_job_trains_a_zoo_artifact_with_every_epoch_reported(imdb):
     folder = job.folder
     del job
     assert gone(folder)  # the temporary folder goes with the job
-
-
-@pytest.mark.slow
-def test_two_jobs_wait_in_line_and_a_cancelled_one_leaves_nothing(imdb):
-    line = TrainingLine(warm=False)
-    first, second = TrainingJob(QUICK, seconds=300), TrainingJob(QUICK, seconds=300)
-    line.join(first)
-    line.join(second)
-    assert (first.state, second.state) == ("running", "waiting")
-    assert line.position(second) == 1
-    first.cancel()
-    line.advance()
-    assert first.state == "cancelled" and first.process.returncode != 0
-    assert second.state == "running" and line.position(second) == 0
-    assert wait_for(second, line) == "done"
-    folder = first.folder
-    first.remove()
-    assert not folder.exists()
 
 
 @pytest.mark.slow
@@ -324,8 +319,7 @@ def test_a_job_whose_page_stopped_asking_is_cancelled(imdb):
 # ---------------------------------------------------------------- the tab
 
 def test_the_tab_trains_and_the_variant_answers_in_classify_and_downloads_as_a_zoo(imdb, monkeypatch, tiny_zoo_path,
-                                                                                   tmp_path, warm_zoo, frozen_heap):
-    serve(monkeypatch, tiny_zoo_path, warm_zoo)  # the zoo's models as on a server whose first page is done
+                                                                                   tmp_path):
     monkeypatch.setenv("ZOO_SOURCE", str(tiny_zoo_path))
     monkeypatch.delenv("ZOO_ADMIN", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=120)
