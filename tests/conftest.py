@@ -210,13 +210,18 @@ def warm_zoo(tiny_zoo_path):
 
 
 @pytest.fixture
-def frozen_heap():
-    """What lives as the test starts is kept out of the garbage collector's sight until it ends
-    (``gc.freeze``), as the app's warm-up does for a server's life: with TensorFlow and the models
-    loaded, the full collection of every rerun (Streamlit's ``keras.backend.clear_session()``)
-    otherwise takes about 0.3 s. Garbage is collected first; what the test makes is collected as usual."""
+def frozen_heap(_unfrozen_at_the_modules_end):
+    """What lives as the test starts is kept out of the garbage collector's sight (``gc.freeze``),
+    as the app's warm-up does for a server's life: with TensorFlow and the models loaded, the full
+    collection of every rerun (Streamlit's ``keras.backend.clear_session()``) otherwise takes about
+    0.3 s. Garbage is collected first; what the test makes is collected as usual while it runs; the
+    module's end gives everything back to the collector."""
     gc.collect()
     _freeze()
+
+
+@pytest.fixture(scope="module")
+def _unfrozen_at_the_modules_end():
     yield
     gc.unfreeze()
 
