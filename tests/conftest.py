@@ -226,9 +226,21 @@ def _unfrozen_at_the_modules_end():
     gc.unfreeze()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app_url(tiny_zoo_path):
-    """``streamlit run`` on a free localhost port, serving the tiny zoo; stopped after the test."""
+    """``streamlit run`` on a free localhost port, serving the tiny zoo, shared by the browser tests
+    of this session (of this worker, under ``pytest -n``): each visits it in a browser of its own,
+    and none changes what the server serves. Each start costs a TensorFlow import and the zoo's
+    loading and compiling. A test of a server no page has visited yet uses ``fresh_app_url``."""
+    from scripts.harness import AppServer
+
+    with AppServer(str(tiny_zoo_path)) as server:
+        yield server.url
+
+
+@pytest.fixture
+def fresh_app_url(tiny_zoo_path):
+    """``streamlit run`` serving the tiny zoo, started for this test alone; stopped after it."""
     from scripts.harness import AppServer
 
     with AppServer(str(tiny_zoo_path)) as server:

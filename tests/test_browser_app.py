@@ -27,10 +27,10 @@ pytestmark = [
 ]
 
 
-def test_the_form_works_before_the_models_are_loaded_and_a_link_opens_its_text(app_url, tiny_zoo_path):
+def test_the_form_works_before_the_models_are_loaded_and_a_link_opens_its_text(fresh_app_url, tiny_zoo_path):
     text = "A dull and boring film, I hated it."
     expected = {vid: float(p[0]) for vid, p in zoo.open_zoo(tiny_zoo_path).classify([text]).items()}
-    in_own_process(form_first_then_a_link, app_url, text, expected)
+    in_own_process(form_first_then_a_link, fresh_app_url, text, expected)
 
 
 def form_first_then_a_link(app_url: str, text: str, expected: dict[str, float]) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS
+from scripts.harness import CHROMIUM
 from tests.support.corpus import TINY_VARIANTS
-from tests.support.browser import REVIEW_SCREENS, in_own_process
+from tests.support.browser import REVIEW_SCREENS, chromium, in_own_process
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,30 +31,26 @@ def test_the_tab_explains_the_submitted_text_at_1400_and_420_px(app_url, tmp_pat
 
 
 def explain_in_the_tab(app_url: str, folder: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2400})
-            page.goto(app_url)
-            review = page.get_by_label("Your review")
-            expect(review).to_be_visible(timeout=90_000)
-            review.fill(TEXT)
-            page.get_by_role("button", name="Classify").click()
-            expect(page.locator("[data-testid='stTable'] tr", has_text=TINY_VARIANTS[0])).to_be_visible(timeout=90_000)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        page.goto(app_url)
+        review = page.get_by_label("Your review")
+        expect(review).to_be_visible(timeout=90_000)
+        review.fill(TEXT)
+        page.get_by_role("button", name="Classify").click()
+        expect(page.locator("[data-testid='stTable'] tr", has_text=TINY_VARIANTS[0])).to_be_visible(timeout=90_000)
 
-            page.get_by_role("tab", name="What they can do").click()
-            panel = page.locator("[data-testid='stTabPanel']:visible")
-            expect(panel).to_contain_text("zqtabq", timeout=90_000)
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 2400})
-                for heading in ("Memory span", "Probes", "Which words matter", "What the network holds after each word"):
-                    expect(panel.get_by_text(heading, exact=True)).to_be_visible(timeout=90_000)
-                drawn = panel.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
-                expect(drawn.nth(3)).to_be_visible(timeout=90_000)  # curves, heatmap, word importance, states
-                expect(page.locator("[data-testid='stException']")).to_have_count(0)
-                page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
-                page.screenshot(path=f"{folder}/capabilities-{width}.png")
-        finally:
-            browser.close()
+        page.get_by_role("tab", name="What they can do").click()
+        panel = page.locator("[data-testid='stTabPanel']:visible")
+        expect(panel).to_contain_text("zqtabq", timeout=90_000)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 2400})
+            for heading in ("Memory span", "Probes", "Which words matter", "What the network holds after each word"):
+                expect(panel.get_by_text(heading, exact=True)).to_be_visible(timeout=90_000)
+            drawn = panel.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+            expect(drawn.nth(3)).to_be_visible(timeout=90_000)  # curves, heatmap, word importance, states
+            expect(page.locator("[data-testid='stException']")).to_have_count(0)
+            page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
+            page.screenshot(path=f"{folder}/capabilities-{width}.png")

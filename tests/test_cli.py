@@ -1,7 +1,23 @@
-"""``python -m zoo``, run as a person runs it: a subprocess against the tiny zoo.
+"""``python -m zoo`` against the tiny zoo: its commands, their output and their exit status.
 
-Each command that loads a model costs a few seconds of TensorFlow start-up, so each
-subprocess below checks a whole contract at once.
+Most tests call the command's entry point in this process (``tests.support.cli.call``: the same
+arguments, environment and working folder as ``python -m zoo``, stdout and stderr captured, the
+exit status it would exit with), so that TensorFlow is imported once for the file, not once per
+command (5-24 s a subprocess on a 2-core machine). The last test holds ``call`` to ``run``: the
+same exit status, stdout and stderr, byte for byte
+(``test_the_in_process_call_answers_as_the_real_process_does``).
+
+Real processes (``run``, ``subprocess.run``) remain where the process is what is tested:
+
+- ``test_tensorflow_start_up_lines_do_not_reach_the_terminal``: what reaches file descriptor 2 of
+  a fresh ``python -m zoo`` process, start-up lines and first-use lines of TensorFlow's C++ side
+  included (each is printed once per process), once per command that loads models. Its ``classify``
+  is the end-to-end run, as a person types it.
+- ``test_the_quiet_import_swallows...``: a fresh interpreter's ``import tensorflow``, loud and quiet.
+- ``list`` and ``--help`` (``test_list_*``, ``test_help_*``, ``test_training_help_*``, the missing
+  zoo in ``test_classify_refuses_...``): they import no TensorFlow, so a real process costs about
+  0.2 s; they check ``python -m`` finding the modules, argparse's exit in a real process, and the
+  exit status 1 and 2 of a real process (``sys.exit(main())`` in ``zoo/__main__.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.corpus import REPO, TINY_VARIANTS
-from tests.support.cli import run
+from tests.support.cli import call, run
 from zoo.artifact import HISTORY_FILE, METADATA_FILE, MODEL_FILE
 from zoo.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from zoo.text import MAX_TEXT_CHARS
@@ -106,7 +122,7 @@ def classified(tiny_zoo_path, tmp_path_factory):
     data = "\n".join(text for text, _ in LINES).encode("utf-8") + b"\n"
     data = data.replace("\ufffd\ufffd".encode(), b"\xff\xfe")  # invalid UTF-8, as found in the wild
     path.write_bytes(data)
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "--input", str(path))
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--json", "--input", str(path))
     return result, [text for text, _ in LINES]
 
 
@@ -152,7 +168,7 @@ def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
 
     chosen = [TINY_VARIANTS[2], TINY_VARIANTS[0]]
     texts = ["Loved it, a wonderful film", "boring awful waste"]
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", chosen[0], "--variant", chosen[1], *texts)
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--variant", chosen[0], "--variant", chosen[1], *texts)
     assert result.returncode == EXIT_OK, result.stderr
     expected = zoo.open_zoo(tiny_zoo_path).classify(texts, chosen)
     blocks = result.stdout.strip().split("\n\n")
@@ -169,13 +185,13 @@ def test_classify_with_chosen_variants_and_texts_as_arguments(tiny_zoo_path):
 
 
 def test_classify_refuses_unknown_variants_and_missing_input_with_exit_2(tiny_zoo_path, tmp_path):
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--variant", "simplernn-9x32-len100", "good film")
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--variant", "simplernn-9x32-len100", "good film")
     assert result.returncode == EXIT_USAGE
     assert "has no variant simplernn-9x32-len100" in result.stderr
     assert all(variant_id in result.stderr for variant_id in TINY_VARIANTS)
     assert result.stdout == ""
 
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(tmp_path / "missing.txt"))
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--input", str(tmp_path / "missing.txt"))
     assert result.returncode == EXIT_USAGE
     assert "cannot read --input" in result.stderr and "Traceback" not in result.stderr
 
@@ -188,7 +204,7 @@ def test_a_broken_variant_does_not_silence_the_others(tiny_zoo_copy):
     broken = TINY_VARIANTS[1]
     with open(tiny_zoo_copy / broken / MODEL_FILE, "r+b") as file:
         file.truncate(2000)
-    result = run("classify", "--zoo", str(tiny_zoo_copy), "--json", "great film", "")
+    result = call("classify", "--zoo", str(tiny_zoo_copy), "--json", "great film", "")
     assert result.returncode == EXIT_PARTIAL
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert set(first["predictions"]) == {TINY_VARIANTS[0], TINY_VARIANTS[2]}
@@ -203,13 +219,13 @@ def test_a_short_text_gets_the_apps_notice_with_each_variants_measured_accuracy(
 
     z = zoo.open_zoo(tiny_zoo_path)
     notice = short_text_notice(2, [z.artifact(vid) for vid in TINY_VARIANTS])
-    result = run("classify", "--zoo", str(tiny_zoo_path), "Great film")
+    result = call("classify", "--zoo", str(tiny_zoo_path), "Great film")
     assert result.returncode == EXIT_OK, result.stderr
     printed = " ".join(result.stdout.split())
     assert f"note: {notice.text()}" in printed  # the one text the app shows too
     for vid in TINY_VARIANTS:
         assert f"right on short texts: {short_text_score(z.artifact(vid))}" in result.stdout
-    result = run("classify", "--zoo", str(tiny_zoo_path), "--json", "Great film", "great film " * 30)
+    result = call("classify", "--zoo", str(tiny_zoo_path), "--json", "Great film", "great film " * 30)
     short, long = (json.loads(line) for line in result.stdout.splitlines())
     assert short["short_text_notice"] == notice.text() and "short_text_notice" not in long
 
@@ -220,27 +236,33 @@ def test_input_that_is_not_text_is_refused_in_one_line(tiny_zoo_path, tmp_path):
     noise = tmp_path / "noise.bin"
     noise.write_bytes(bytes(b for b in range(128, 256)) * 30 + b"\n")
     for path in (executable, noise):
-        result = run("classify", "--zoo", str(tiny_zoo_path), "--input", str(path))
+        result = call("classify", "--zoo", str(tiny_zoo_path), "--input", str(path))
         assert result.returncode == EXIT_USAGE and result.stdout == ""
         assert result.stderr.strip().count("\n") == 0, result.stderr
         assert result.stderr.startswith(f"error: --input {path}: not text") and "nothing was classified" in result.stderr
 
 
 def test_a_refused_text_exits_non_zero_when_it_was_the_only_input(tiny_zoo_path):
-    assert run("classify", "--zoo", str(tiny_zoo_path), "   ").returncode == EXIT_USAGE
-    assert run("classify", "--zoo", str(tiny_zoo_path), "🎬🍿").returncode == EXIT_USAGE
-    assert run("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
+    assert call("classify", "--zoo", str(tiny_zoo_path), "   ").returncode == EXIT_USAGE
+    assert call("classify", "--zoo", str(tiny_zoo_path), "🎬🍿").returncode == EXIT_USAGE
+    assert call("classify", "--zoo", str(tiny_zoo_path), "   ", "a good film").returncode == EXIT_OK
 
 
-@pytest.mark.parametrize("command", [["classify", "A wonderful film."], ["verify"], ["probe", "--variant", TINY_VARIANTS[0]]])
-def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, command):
+@pytest.mark.parametrize(("command", "shows"), [
+    (["classify", "A wonderful film."], ["'A wonderful film.'", *(f"  {vid} " for vid in TINY_VARIANTS)]),
+    (["verify"], ["OK: ", f": {len(TINY_VARIANTS)} of {len(TINY_VARIANTS)} variants pass"]),
+    (["probe", "--variant", TINY_VARIANTS[0]], ["memory span: ", f"\n{TINY_VARIANTS[0]} "]),
+])
+def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tiny_zoo_path, command, shows):
     """As a person runs it (no TF_CPP_MIN_LOG_LEVEL of their own): nothing of TensorFlow's on stderr,
-    neither its start-up lines nor its Python logger's retracing warnings (``verify`` printed two)."""
+    neither its start-up lines nor its Python logger's retracing warnings (``verify`` printed two),
+    and the command did its work (its answer on stdout)."""
     env = {k: v for k, v in os.environ.items() if k not in ("ZOO_SOURCE", "IMDB_DATA", "TF_CPP_MIN_LOG_LEVEL")}
     env |= {"PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
     result = subprocess.run([sys.executable, "-m", "zoo", command[0], "--zoo", str(tiny_zoo_path), *command[1:]],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == EXIT_OK, result.stderr
+    assert all(part in result.stdout for part in shows), result.stdout
     noise = [line for line in result.stderr.splitlines()
              if not line.startswith(("probing [", "warning: ", "note: "))]
     assert noise == [], noise
@@ -262,7 +284,7 @@ def test_the_quiet_import_swallows_tensorflows_start_up_lines_even_at_its_most_t
 
 def test_evaluate_reproduces_the_recorded_test_accuracy(tiny_zoo_path, tiny_corpus):
     # The tiny zoo was trained and tested on the tiny corpus, so re-measuring gives the same numbers.
-    result = run("evaluate", "--zoo", str(tiny_zoo_path), "--data", str(tiny_corpus), "--json")
+    result = call("evaluate", "--zoo", str(tiny_zoo_path), "--data", str(tiny_corpus), "--json")
     assert result.returncode == EXIT_OK, result.stderr
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == list(TINY_VARIANTS)
@@ -329,3 +351,21 @@ def test_training_help_explains_the_flags():
     text = " ".join(result.stdout.split())
     for phrase in ["--variant ID", "--all", "--epochs", "--data", "--out", "--seed", "--limit", "simplernn-2x32-len200"]:
         assert phrase in text
+
+
+# --- the in-process call -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("list", "--json"),  # the default zoo: the test's own ZOO_SOURCE is left out by both
+    ("list", "--zoo", "no-zoo-here"),  # exit 2, relative to the working folder
+    ("classify", "--help"),  # argparse's exit, with the program name `python -m zoo`
+    ("list", "--no-such-flag"),  # argparse's usage error
+])
+def test_the_in_process_call_answers_as_the_real_process_does(args, monkeypatch, tmp_path):
+    own_zoo, folder = str(tmp_path / "a-zoo-of-the-tests-own"), os.getcwd()
+    monkeypatch.setenv("ZOO_SOURCE", own_zoo)
+    monkeypatch.setenv("COLUMNS", "100")  # the width of the help, whether or not a terminal is attached
+    in_process, real = call(*args), run(*args)
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert (os.environ["ZOO_SOURCE"], os.getcwd()) == (own_zoo, folder)  # the test's own, given back

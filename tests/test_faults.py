@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ import zoo
 from tests.support.corpus import REPO, TINY_VARIANTS
 from tests.support.files import copy_files, fill_up, leftovers, mounted_small_disk, snapshot
 from tests.support.app import review_box
+from tests.support.cli import call
 from zoo.artifact import (
     HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, Artifact, DiskFullError,
     read_manifest, sha256, write_json, write_variant,
@@ -218,8 +217,7 @@ def test_verify_warns_once_about_variants_trained_with_another_text_pipeline(tin
 
 
 def test_verify_passes_a_sound_zoo_and_says_so(tiny_zoo_path):
-    result = subprocess.run([sys.executable, "-m", "zoo", "verify", "--zoo", str(tiny_zoo_path), "--json"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = call("verify", "--zoo", str(tiny_zoo_path), "--json")
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report == {"source": str(tiny_zoo_path), "ok": True, "variants": dict.fromkeys(TINY_VARIANTS, "ok"),

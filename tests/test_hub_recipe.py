@@ -1,7 +1,8 @@
 """The model card's Keras-only recipe, run as a Hub user runs it: the exact lines of the card,
 in a fresh Python without the ``zoo`` package, against the test Hub (``scripts.fake_hub.FakeHub``).
 
-Its answers must be ``python -m zoo classify``'s for the same texts and the same published zoo.
+Its answers must be ``python -m zoo classify``'s for the same texts and the same published zoo
+(the command's entry point is called in the test's own process: ``tests.support.cli.call``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import pytest
 
 from scripts.fake_hub import OWNER_REPO, publish
-from tests.support.corpus import REPO
+from tests.support.cli import call
 from zoo.artifact import CARD_FILE
 from zoo.card import RECIPE_TEXTS
 from zoo.examples import EXAMPLES
@@ -94,10 +95,10 @@ def test_the_cards_keras_only_recipe_answers_as_zoo_classify_does(fake_hub, hf_c
     # Each card's own example line ran too: one array of two probabilities per card.
     assert len([line for line in printed if line.startswith("[")]) == len(VARIANTS) and len(RECIPE_TEXTS) == 2
 
-    cli = subprocess.run([sys.executable, "-m", "zoo", "classify", "--zoo", f"hf://{OWNER_REPO}@{commit}",
-                          *(f"--variant={v}" for v in VARIANTS), "--json", "--input", str(tmp_path / "texts.txt")],
-                         cwd=REPO, env=env | {"HF_HUB_CACHE": str(tmp_path / "zoo-cache"), "PYTHONPATH": str(REPO)},
-                         capture_output=True, text=True, encoding="utf-8", timeout=600)
+    # ``python -m zoo classify``'s entry point, in this process: it talks to the test Hub and fills a
+    # cache apart from the user's, both the fixtures' (``fake_hub``, ``hf_cache``).
+    cli = call("classify", "--zoo", f"hf://{OWNER_REPO}@{commit}", *(f"--variant={v}" for v in VARIANTS), "--json",
+               "--input", str(tmp_path / "texts.txt"))
     assert cli.returncode == 0, cli.stderr[-3000:]
     rows = [json.loads(line) for line in cli.stdout.splitlines()]
     assert len(rows) == len(TEXTS)

@@ -192,11 +192,11 @@ def test_the_probe_pages_tables_are_generated_from_the_bundled_probes():
 # --- the command ---------------------------------------------------------------------------------
 
 def test_probe_command_prints_json_writes_probes_json_and_updates_a_readme(tiny_zoo_copy, tmp_path):
-    from tests.support.cli import run
+    from tests.support.cli import call
 
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- probes:start -->\nold\n<!-- probes:end -->\nafter\n", encoding="utf-8")
-    result = run("probe", "--zoo", str(tiny_zoo_copy), "--json", "--write", "--update", str(readme))
+    result = call("probe", "--zoo", str(tiny_zoo_copy), "--json", "--write", "--update", str(readme))
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert printed == read_probes(tiny_zoo_copy)
@@ -221,10 +221,10 @@ def test_probe_refuses_bad_arguments_in_one_line(tiny_zoo_copy, capsys, args, me
 
 
 def test_probe_reports_a_broken_variant_and_probes_the_others(tiny_zoo_copy):
-    from tests.support.cli import run
+    from tests.support.cli import call
 
     (tiny_zoo_copy / TINY_VARIANTS[1] / "model.keras").write_bytes(b"damaged")
-    result = run("probe", "--zoo", str(tiny_zoo_copy), "--json")
+    result = call("probe", "--zoo", str(tiny_zoo_copy), "--json")
     assert result.returncode == 1
     printed = json.loads(result.stdout)
     assert TINY_VARIANTS[1] in printed["errors"] and TINY_VARIANTS[1] not in printed["variants"]

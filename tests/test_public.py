@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scripts.harness import CHROMIUM, CHROMIUM_ARGS, AppServer
+from scripts.harness import CHROMIUM, AppServer
 from tests.support.corpus import REPO, TINY_VARIANTS
-from tests.support.browser import in_own_process
+from tests.support.browser import chromium, in_own_process
 from tests.support.app import page_text
 from zoo.artifact import HISTORY_FILE, MANIFEST_FILE, METADATA_FILE, MODEL_FILE, VOCABULARY_FILE, sha256, write_json
 from zoo.deployment import ADMIN_ENV, for_visitors
@@ -109,6 +109,20 @@ def test_a_long_message_is_cut_and_a_relative_source_is_masked_too():
     assert for_visitors("no zoo folder at my_zoo/extra", paths=["my_zoo"]) == "no zoo folder"
 
 
+# ---------------------------------------------------------------- the first page waits for no broken variant
+
+
+def test_a_variant_that_will_never_load_does_not_hold_the_first_page(broken_zoo):
+    """``Zoo.prepare`` calls ``ready`` for broken variants too: the first page waits until every
+    variant is ready (``views.loading.wait_for_models``), and the compiling waits for that page
+    (``COMPILE_AFTER``), so a variant that never loads used to hold the page for those 30 s."""
+    import zoo
+
+    ready = []
+    zoo.open_zoo(broken_zoo).prepare([UNLOADABLE, "simplernn-2x32-len200"], ready=ready.append)
+    assert ready == [UNLOADABLE, "simplernn-2x32-len200"]
+
+
 # ---------------------------------------------------------------- every tab, AppTest
 
 
@@ -185,42 +199,36 @@ def test_every_tab_of_a_broken_zoo_in_chromium_shows_no_server_folder(broken_zoo
 def visit_every_tab(url: str) -> dict:
     """Open each tab from a link; keep every WebSocket frame, the page's HTML, every download and
     every widget tooltip; report where the folder's name appears."""
-    from playwright.sync_api import sync_playwright
-
     frames: list[bytes] = []
     leaks, downloads, errors_shown = [], 0, 0
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
-            page.on("websocket", lambda ws: ws.on(
-                "framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode())))
-            for tab in TABS:
-                page.goto(f"{url}/?tab={tab.replace(' ', '+')}")
-                page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=120_000)
-                page.wait_for_function(
-                    """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-                             && !!document.querySelector('[data-testid="stMain"] h2')""", timeout=180_000)
-                page.wait_for_timeout(1500)
-                errors_shown = max(errors_shown, page.locator("[data-testid='stAlertContentError']").count())
-                for i in range(page.locator("[data-testid='stTooltipHoverTarget']").count()):
-                    target = page.locator("[data-testid='stTooltipHoverTarget']").nth(i)
-                    if target.is_visible():
-                        target.hover(force=True, timeout=5_000)  # a chart may lie over a help icon
-                        page.wait_for_timeout(100)
-                        if UNMISTAKABLE in page.content().lower():
-                            leaks.append(f"tooltip on {tab}")
-                if UNMISTAKABLE in page.content().lower():
-                    leaks.append(f"the page's HTML on {tab}")
-                for button in page.locator("[data-testid='stDownloadButton'] button").all():
-                    if button.is_visible():
-                        with page.expect_download(timeout=60_000) as download:
-                            button.click()
-                        downloads += 1
-                        if UNMISTAKABLE in Path(download.value.path()).read_bytes().decode("utf-8", "replace").lower():
-                            leaks.append(f"download {download.value.suggested_filename} on {tab}")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode())))
+        for tab in TABS:
+            page.goto(f"{url}/?tab={tab.replace(' ', '+')}")
+            page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=120_000)
+            page.wait_for_function(
+                """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+                         && !!document.querySelector('[data-testid="stMain"] h2')""", timeout=180_000)
+            page.wait_for_timeout(1500)
+            errors_shown = max(errors_shown, page.locator("[data-testid='stAlertContentError']").count())
+            for i in range(page.locator("[data-testid='stTooltipHoverTarget']").count()):
+                target = page.locator("[data-testid='stTooltipHoverTarget']").nth(i)
+                if target.is_visible():
+                    target.hover(force=True, timeout=5_000)  # a chart may lie over a help icon
+                    page.wait_for_timeout(100)
+                    if UNMISTAKABLE in page.content().lower():
+                        leaks.append(f"tooltip on {tab}")
+            if UNMISTAKABLE in page.content().lower():
+                leaks.append(f"the page's HTML on {tab}")
+            for button in page.locator("[data-testid='stDownloadButton'] button").all():
+                if button.is_visible():
+                    with page.expect_download(timeout=60_000) as download:
+                        button.click()
+                    downloads += 1
+                    if UNMISTAKABLE in Path(download.value.path()).read_bytes().decode("utf-8", "replace").lower():
+                        leaks.append(f"download {download.value.suggested_filename} on {tab}")
     if any(UNMISTAKABLE.encode() in frame.lower() for frame in frames):
         leaks.append("a WebSocket message from the server")
     return {"leaks": leaks, "downloads": downloads, "frames": len(frames), "errors_shown": errors_shown}

@@ -16,13 +16,14 @@ def test_the_slots_leave_a_core_for_the_answers():
 
 def test_a_crowd_waits_in_line_and_never_runs_more_than_the_slots_at_once():
     line = WorkLine(2)
-    running, most, lock = [0], [0], threading.Lock()
+    running, most, lock, go = [0], [0], threading.Lock(), threading.Event()
 
     def job() -> None:
         with line.turn():
             with lock:
                 running[0] += 1
                 most[0] = max(most[0], running[0])
+            go.wait(timeout=10)  # the first two hold their slots until the whole crowd is in line
             time.sleep(0.05)
             with lock:
                 running[0] -= 1
@@ -30,8 +31,11 @@ def test_a_crowd_waits_in_line_and_never_runs_more_than_the_slots_at_once():
     crowd = [threading.Thread(target=job) for _ in range(12)]
     for thread in crowd:
         thread.start()
-    time.sleep(0.02)
-    assert line.full() and line.ahead() >= 10  # two run, the others wait (a notice on their page)
+    deadline = time.monotonic() + 10  # however slowly a loaded machine starts the threads
+    while line.ahead() < 12 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert line.full() and line.ahead() == 12 and most[0] == 2  # two run, ten wait (a notice on their page)
+    go.set()
     for thread in crowd:
         thread.join(timeout=10)
 

@@ -218,7 +218,8 @@ class Zoo:
 
         Until ``warm_up`` has compiled a variant, ``classify`` answers with that plain pass: a
         server's first text gets its answers seconds before the compiling could end.
-        Broken variants are left for ``classify`` to report.
+        Broken variants are left for ``classify`` to report, and are ``ready`` too: a page that
+        waits for every variant must not wait for one that will never load.
         """
         self._warming = True
         for variant_id in variant_ids or self.ids:
@@ -227,6 +228,8 @@ class Zoo:
             try:
                 reader, maxlen = self.reader(variant_id), self.artifact(variant_id).spec.maxlen
             except ArtifactError:
+                if ready is not None:
+                    ready(variant_id)
                 continue
             if variant_id not in self._compiled:
                 make_forward_pass(reader, maxlen, compiled=False)

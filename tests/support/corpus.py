@@ -20,13 +20,15 @@ def make_review(rng: random.Random, positive: bool) -> str:
     return " ".join(words).capitalize() + ".<br /><br />" + rng.choice(cue).capitalize() + "!"
 
 
-def write_corpus(path: Path, per_label: int = 60, seed: int = 0) -> Path:
-    """Write an ``aclImdb_v1.tar.gz``-layout archive of made-up reviews; returns its path."""
+def write_corpus(path: Path, per_label: int = 60, seed: int = 0, *, test_per_label: int | None = None) -> Path:
+    """Write an ``aclImdb_v1.tar.gz``-layout archive of made-up reviews, ``per_label`` of each label
+    in each split (in the test split ``test_per_label``, when given); returns its path."""
     rng = random.Random(seed)
+    counts = {"train": per_label, "test": per_label if test_per_label is None else test_per_label}
     with tarfile.open(path, "w:gz") as archive:
         for split in ("train", "test"):
             for label in ("pos", "neg"):
-                for review_id in range(per_label):
+                for review_id in range(counts[split]):
                     rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
                     data = make_review(rng, label == "pos").encode()
                     info = tarfile.TarInfo(f"aclImdb/{split}/{label}/{review_id}_{rating}.txt")
