@@ -6,7 +6,6 @@ sentences written for the tests.
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 from dataclasses import replace
@@ -26,8 +25,6 @@ os.environ["ZOO_TRAINING"] = "off"
 os.environ.setdefault("SIMPLERNN_ZOO_CACHE", tempfile.mkdtemp(prefix="simplernn-zoo-test-cache-"))
 
 from tests.support.corpus import TINY_VARIANTS, write_corpus  # noqa: E402 (after the environment above)
-
-_freeze = gc.freeze  # before ``no_frozen_garbage`` makes it do nothing
 
 
 #: Fixtures that train real models (seconds to minutes): a test that uses one is ``slow``.
@@ -186,8 +183,7 @@ def _streamlit_caches() -> list:
 @pytest.fixture(autouse=True, scope="session")
 def no_frozen_garbage():
     """The app's warm-up ends with ``gc.freeze()``, right for a server's life, wrong for a test
-    process (what one test leaves would never be collected): in the tests it does nothing.
-    A test on a warm server's state may ask for it (``frozen_heap``)."""
+    process (what one test leaves would never be collected): in the tests it does nothing."""
     import gc
 
     freeze = gc.freeze
@@ -207,23 +203,6 @@ def warm_zoo(tiny_zoo_path):
     z.prepare()
     z.warm_up()
     return z
-
-
-@pytest.fixture
-def frozen_heap(_unfrozen_at_the_modules_end):
-    """What lives as the test starts is kept out of the garbage collector's sight (``gc.freeze``),
-    as the app's warm-up does for a server's life: with TensorFlow and the models loaded, the full
-    collection of every rerun (Streamlit's ``keras.backend.clear_session()``) otherwise takes about
-    0.3 s. Garbage is collected first; what the test makes is collected as usual while it runs; the
-    module's end gives everything back to the collector."""
-    gc.collect()
-    _freeze()
-
-
-@pytest.fixture(scope="module")
-def _unfrozen_at_the_modules_end():
-    yield
-    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

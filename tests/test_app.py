@@ -36,15 +36,13 @@ def reference(tiny_zoo_path) -> zoo.Zoo:
 def the_app_serves_the_warm_zoo(request, monkeypatch):
     """A test on ``tiny_zoo_path`` meets the app on a warm server (``warm_zoo``): its pages do not
     load and compile every model again (seconds per test, and compiling that ran on into the next
-    tests), nor collect that server's whole heap at every rerun (``frozen_heap``). Every such test
-    meets the same state, whatever ran before it.
+    tests). Every such test meets the same state, whatever ran before it.
 
     The cold path stays tested: a test on another folder (``tiny_zoo_copy``: *Reload the zoo*, a
     broken variant) opens its zoo as a fresh server does, and ``test_prepared_variants_...`` checks
     the warm-up's steps."""
     if "tiny_zoo_path" in request.fixturenames:
         serve(monkeypatch, request.getfixturevalue("tiny_zoo_path"), request.getfixturevalue("warm_zoo"))
-        request.getfixturevalue("frozen_heap")
 
 
 # ---------------------------------------------------------------- classify
