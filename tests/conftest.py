@@ -192,6 +192,19 @@ def no_frozen_garbage():
     gc.freeze = freeze
 
 
+@pytest.fixture(scope="module")
+def warm_zoo(tiny_zoo_path):
+    """The tiny zoo as a server holds it once its first page is done: every model loaded and its
+    forward pass compiled (``Zoo.prepare`` and ``Zoo.warm_up``, what ``views.loading.models_warming``
+    does), for a module's ``AppTest``s to share (``tests.support.app.serve``)."""
+    import zoo
+
+    z = zoo.open_zoo(tiny_zoo_path)
+    z.prepare()
+    z.warm_up()
+    return z
+
+
 @pytest.fixture(scope="session")
 def app_url(tiny_zoo_path):
     """``streamlit run`` on a free localhost port, serving the tiny zoo, shared by the browser tests

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import zoo
 from tests.support.corpus import TINY_VARIANTS
-from tests.support.app import APP, chart_data, charts, classify, open_app, review_box, texts, title_of
+from tests.support.app import APP, chart_data, charts, classify, open_app, review_box, serve, texts, title_of
 from views.classify import MAX_LINK_CHARS, MAX_REVIEW_CHARS, SAYS
 from zoo.explain import words_seen
 from zoo.notices import SHORT_TEXT_WORDS
@@ -25,12 +25,32 @@ from zoo.text import tokenize
 REVIEW = "A wonderful, moving film with brilliant actors. I loved the story, the best I have seen!"
 
 
+@pytest.fixture(scope="module")
+def reference(tiny_zoo_path) -> zoo.Zoo:
+    """The ``zoo`` library's own answers on the tiny zoo: what the page must show. One ``Zoo`` for
+    the module, opened apart from the app's, so that its models load and compile once."""
+    return zoo.open_zoo(tiny_zoo_path)
+
+
+@pytest.fixture(autouse=True)
+def the_app_serves_the_warm_zoo(request, monkeypatch):
+    """A test on ``tiny_zoo_path`` meets the app on a warm server (``warm_zoo``): its pages do not
+    load and compile every model again (seconds per test, and compiling that ran on into the next
+    tests). Every such test meets the same state, whatever ran before it.
+
+    The cold path stays tested: a test on another folder (``tiny_zoo_copy``: *Reload the zoo*, a
+    broken variant) opens its zoo as a fresh server does, and ``test_prepared_variants_...`` checks
+    the warm-up's steps."""
+    if "tiny_zoo_path" in request.fixturenames:
+        serve(monkeypatch, request.getfixturevalue("tiny_zoo_path"), request.getfixturevalue("warm_zoo"))
+
+
 # ---------------------------------------------------------------- classify
 
 
-def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatch, tiny_zoo_path):
+def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatch, tiny_zoo_path, reference):
     at = classify(open_app(monkeypatch, tiny_zoo_path), REVIEW)
-    expected = {vid: float(p[0]) for vid, p in zoo.open_zoo(tiny_zoo_path).classify([REVIEW]).items()}
+    expected = {vid: float(p[0]) for vid, p in reference.classify([REVIEW]).items()}
 
     shown = at.table[0].value
     assert shown["variant"].tolist() == list(TINY_VARIANTS)
@@ -46,9 +66,10 @@ def test_a_typed_review_gets_one_answer_per_variant_equal_to_the_zoos(monkeypatc
 
 
 
-def test_after_reload_the_zoo_answers_again_with_the_same_numbers(monkeypatch, tiny_zoo_path):
-    """*Reload the zoo* drops the cached zoo and its warm-up, and the page answers from the new one."""
-    at = classify(open_app(monkeypatch, tiny_zoo_path, admin=True), REVIEW)
+def test_after_reload_the_zoo_answers_again_with_the_same_numbers(monkeypatch, tiny_zoo_copy):
+    """*Reload the zoo* drops the cached zoo and its warm-up, and the page answers from the new one
+    (on a zoo of its own: loaded and compiled as on a fresh server, twice)."""
+    at = classify(open_app(monkeypatch, tiny_zoo_copy, admin=True), REVIEW)
     before = at.table[0].value
     reload = at.sidebar.button[0]
     assert reload.label == "Reload the zoo"
@@ -61,10 +82,10 @@ def test_after_reload_the_zoo_answers_again_with_the_same_numbers(monkeypatch, t
     assert after["variant"].tolist() == before["variant"].tolist() == list(TINY_VARIANTS)
     assert after.iloc[:, 1].tolist() == pytest.approx(before.iloc[:, 1].tolist(), abs=1e-6)
 
-def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeypatch, tiny_zoo_path):
+def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeypatch, tiny_zoo_path, reference):
     review = " ".join(["zorblax"] * 20 + ["great", "film"] * 65)  # 150 words, the first 20 unknown
     at = classify(open_app(monkeypatch, tiny_zoo_path), review)
-    seen = words_seen(review, zoo.open_zoo(tiny_zoo_path).vocabulary(TINY_VARIANTS[0]))
+    seen = words_seen(review, reference.vocabulary(TINY_VARIANTS[0]))
     assert seen.known_count == 130
 
     assert f"The models knew 130 of the 150 words in your text." in texts(at.caption)
@@ -78,18 +99,18 @@ def test_what_the_model_sees_lists_known_words_and_what_each_maxlen_cuts(monkeyp
     assert cuts.loc[100, "it never sees"].startswith("zorblax zorblax")
 
 
-def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeypatch, tiny_zoo_path):
+def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeypatch, tiny_zoo_path, reference):
     review = " ".join(["the", "film", "was", "boring", "and", "awful", "but", "the", "end", "was", "brilliant"] * 12)
     at = open_app(monkeypatch, tiny_zoo_path)
     at.multiselect(key="variants").set_value(list(TINY_VARIANTS))
     classify(at, review)
-    answers = zoo.open_zoo(tiny_zoo_path).classify([review])
+    answers = reference.classify([review])
     n_words = len(tokenize(review))  # 132: the len100 variants read only the last 100
 
     curves = chart_data(at, field="p_positive")
     for vid in TINY_VARIANTS:
         curve = curves[curves["variant"] == vid].sort_values("position")
-        read = min(n_words, zoo.open_zoo(tiny_zoo_path).artifact(vid).spec.maxlen)
+        read = min(n_words, reference.artifact(vid).spec.maxlen)
         assert curve["position"].tolist() == list(range(n_words - read + 1, n_words + 1))
         assert curve["word"].tolist() == tokenize(review)[-read:]
         assert curve["p_positive"].iloc[-1] == pytest.approx(float(answers[vid][0]), abs=1e-5)
@@ -98,22 +119,21 @@ def test_sentiment_as_it_reads_has_a_point_per_word_ending_at_the_answer(monkeyp
 # ---------------------------------------------------------------- compare training
 
 
-def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, tiny_zoo_path):
+def test_history_charts_hold_every_epoch_of_every_chosen_variant(monkeypatch, tiny_zoo_path, reference):
     at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
     at.multiselect(key="compared_variants").set_value(list(TINY_VARIANTS)).run()
     assert not at.exception
-    z = zoo.open_zoo(tiny_zoo_path)
 
     for title, metric in (("Loss", "loss"), ("Accuracy", "accuracy")):
         data = chart_data(at, title=title)
         for vid in TINY_VARIANTS:
-            history = z.artifact(vid).history
+            history = reference.artifact(vid).history
             for split, key in (("training", metric), ("validation", f"val_{metric}")):
                 rows = data[(data["variant"] == vid) & (data["split"] == split)].sort_values("epoch")
                 assert rows["epoch"].tolist() == list(range(1, len(history[key]) + 1))
                 assert rows["value"].tolist() == pytest.approx(history[key])
             best = data[(data["variant"] == vid) & data["best"]]
-            assert best["epoch"].tolist() == [z.artifact(vid).metadata["best_epoch"]]
+            assert best["epoch"].tolist() == [reference.artifact(vid).metadata["best_epoch"]]
         seed = data[(data["variant"] == SEED_NAME) & (data["split"] == "validation")].sort_values("epoch")
         assert seed["value"].tolist() == SEED_HISTORY[f"val_{metric}"]
         spec = next(spec for spec, _ in charts(at) if title_of(spec) == title)
@@ -130,30 +150,28 @@ def test_the_seed_overlay_can_be_switched_off(monkeypatch, tiny_zoo_path):
     assert SEED_NAME not in set(chart_data(at, title="Loss")["variant"])
 
 
-def test_depth_by_maxlen_grid_and_seconds_per_epoch_come_from_the_metadata(monkeypatch, tiny_zoo_path):
+def test_depth_by_maxlen_grid_and_seconds_per_epoch_come_from_the_metadata(monkeypatch, tiny_zoo_path, reference):
     at = open_app(monkeypatch, tiny_zoo_path, tab="Compare training")
-    z = zoo.open_zoo(tiny_zoo_path)
     grid = chart_data(at, field="test_accuracy").drop_duplicates("id").set_index("id")
     assert set(grid.index) == {"simplernn-1x32-len100", "simplernn-2x32-len100"}  # SimpleRNN, seed recipe
     for vid in grid.index:
-        assert grid.loc[vid, "test_accuracy"] == z.artifact(vid).metadata["test_accuracy"]
+        assert grid.loc[vid, "test_accuracy"] == reference.artifact(vid).metadata["test_accuracy"]
     timing = chart_data(at, field="seconds_per_epoch").set_index("id")
     assert {vid: timing.loc[vid, "seconds_per_epoch"] for vid in TINY_VARIANTS} == {
-        vid: z.artifact(vid).metadata["seconds_per_epoch"] for vid in TINY_VARIANTS
+        vid: reference.artifact(vid).metadata["seconds_per_epoch"] for vid in TINY_VARIANTS
     }
 
 
 # ---------------------------------------------------------------- zoo and architecture
 
 
-def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
+def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path, reference):
     at = open_app(monkeypatch, tiny_zoo_path, tab="Zoo")
-    z = zoo.open_zoo(tiny_zoo_path)
     table = next(d.value for d in at.dataframe if "test_accuracy" in d.value.columns).set_index("id")
     assert table.index.tolist() == list(TINY_VARIANTS)
     for vid in TINY_VARIANTS:
-        assert table.loc[vid, "test_accuracy"] == z.artifact(vid).metadata["test_accuracy"]
-        assert table.loc[vid, "params"] == z.artifact(vid).metadata["params"]
+        assert table.loc[vid, "test_accuracy"] == reference.artifact(vid).metadata["test_accuracy"]
+        assert table.loc[vid, "params"] == reference.artifact(vid).metadata["params"]
 
     shown = next(d for d in at.dataframe if "test_accuracy" in d.value.columns)
     assert "units" not in shown.proto.column_order  # the same for every variant: said once above the table
@@ -161,7 +179,7 @@ def test_zoo_table_model_card_and_provenance(monkeypatch, tiny_zoo_path):
     assert any(m.startswith(f"### {TINY_VARIANTS[1]}") for m in texts(at.markdown))
     provenance = next(t.value for t in at.main.table)
     assert provenance.loc["zoo kind"].iloc[0] == "local"
-    assert provenance.loc["dataset fingerprint"].iloc[0] == z.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
+    assert provenance.loc["dataset fingerprint"].iloc[0] == reference.artifact(TINY_VARIANTS[1]).metadata["data"]["fingerprint"]
     assert not any(str(tiny_zoo_path) in str(v) for v in provenance.iloc[:, 0])  # no server path
     origin = at.sidebar.table[0].value
     assert origin.loc["kind"].iloc[0] == "local"
@@ -231,7 +249,7 @@ def test_empty_input_gives_a_hint_and_no_model_call(monkeypatch, tiny_zoo_path, 
     assert not any("say positive" in s for s in texts(at.subheader))
 
 
-def test_a_text_longer_than_the_box_is_cut_to_its_max_chars_with_a_notice(monkeypatch, tiny_zoo_path):
+def test_a_text_longer_than_the_box_is_cut_to_its_max_chars_with_a_notice(monkeypatch, tiny_zoo_path, reference):
     book = "It was a dull and boring evening. " * 1000 + "But the ending was brilliant and I loved it."
     assert len(book) > MAX_REVIEW_CHARS
     at = open_app(monkeypatch, tiny_zoo_path)
@@ -240,7 +258,7 @@ def test_a_text_longer_than_the_box_is_cut_to_its_max_chars_with_a_notice(monkey
     at.button(key="classify_button").click()
     at.run()
     assert any(f"fills the box's {MAX_REVIEW_CHARS:,} characters: anything beyond was cut" in w for w in texts(at.warning))
-    expected = zoo.open_zoo(tiny_zoo_path).classify([book[:MAX_REVIEW_CHARS]])
+    expected = reference.classify([book[:MAX_REVIEW_CHARS]])
     shown = at.table[0].value.set_index("variant")
     for vid in TINY_VARIANTS:
         assert shown.loc[vid].iloc[0] == pytest.approx(float(expected[vid][0]), abs=1e-6)
@@ -317,19 +335,18 @@ def test_a_source_that_cannot_be_opened_says_why(monkeypatch, tmp_path):
 # ---------------------------------------------------------------- the lesson on the page
 
 
-def test_a_short_text_comes_with_each_variants_measured_short_text_accuracy(monkeypatch, tiny_zoo_path):
+def test_a_short_text_comes_with_each_variants_measured_short_text_accuracy(monkeypatch, tiny_zoo_path, reference):
     at = classify(open_app(monkeypatch, tiny_zoo_path), "Terrible.")
-    z = zoo.open_zoo(tiny_zoo_path)
     assert any("short text" in w.lower() for w in texts(at.warning))
     notice = " ".join(texts(at.expander[0].markdown))  # the details, folded under the two-line notice
     assert "one word" in notice and "padding" in notice
-    firsts = [z.artifact(v).metadata["short_text_accuracy"]["first_sentence"] for v in TINY_VARIANTS]
+    firsts = [reference.artifact(v).metadata["short_text_accuracy"]["first_sentence"] for v in TINY_VARIANTS]
     assert f"{min(firsts):.0%} to {max(firsts):.0%}" in notice
     shown = at.table[0].value.set_index("variant")
     for vid in TINY_VARIANTS:
-        measured = z.artifact(vid).metadata["short_text_accuracy"]
+        measured = reference.artifact(vid).metadata["short_text_accuracy"]
         assert shown.loc[vid, "right on short texts"] == f"{measured['first_sentence']:.0%} / {measured['last_sentence']:.0%}"
-        assert shown.loc[vid, "padding read first"] == z.artifact(vid).spec.maxlen - 1
+        assert shown.loc[vid, "padding read first"] == reference.artifact(vid).spec.maxlen - 1
     assert "The models knew your one word." in texts(at.caption)
 
 
@@ -369,7 +386,7 @@ def test_an_example_pick_fills_the_box_and_a_typed_review_clears_the_pick(monkey
     assert at.button_group[0].value == "Clearly negative"
 
 
-def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkeypatch, tiny_zoo_path):
+def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkeypatch, tiny_zoo_path, reference):
     """Typing a review and pressing Classify sends two reruns: the box's edit, then the click,
     sent before the first answered, so with the example pill as the browser still draws it
     (picked). That stale pick once read as a new pick and put the example back into the box
@@ -387,18 +404,18 @@ def test_a_typed_review_survives_the_stale_rerun_its_classify_click_sends(monkey
     at = first_box.input(text).run()
     assert not at.exception, at.exception
     assert review_box(at).value == text
-    expected = zoo.open_zoo(tiny_zoo_path).classify([text])
+    expected = reference.classify([text])
     shown = at.table[0].value.set_index("variant")
     # The table shows 6 decimals; the app's pass and this one may differ in the 7th (compiled or not).
     assert [shown.loc[vid, "P(positive)"] for vid in TINY_VARIANTS] == \
         pytest.approx([float(expected[vid][0]) for vid in TINY_VARIANTS], abs=2e-6)
 
 
-def test_a_shared_link_opens_its_text_variants_and_tab_and_classifies_it(monkeypatch, tiny_zoo_path):
+def test_a_shared_link_opens_its_text_variants_and_tab_and_classifies_it(monkeypatch, tiny_zoo_path, reference):
     text = "A dull, boring film that I hated."
     at = open_app(monkeypatch, tiny_zoo_path, text=text, variants=TINY_VARIANTS[1])
     assert review_box(at).value == text
-    expected = zoo.open_zoo(tiny_zoo_path).classify([text])
+    expected = reference.classify([text])
     shown = at.table[0].value.set_index("variant")
     for vid in TINY_VARIANTS:
         assert shown.loc[vid, "P(positive)"] == pytest.approx(float(expected[vid][0]), abs=1e-6)

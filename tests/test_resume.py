@@ -22,7 +22,10 @@ from tests.support.files import leftovers, snapshot
 from zoo.artifact import HISTORY_FILE, HISTORY_KEYS, MANIFEST_FILE, Artifact
 
 VARIANT = TINY_VARIANTS[0]  # simplernn-1x32-len100
-EPOCHS = 50
+#: The killed run's epochs: enough that it is still training when the test sees its first checkpoint
+#: and kills it (the rest take seconds even on a busy machine; the test looks every 50 ms), few
+#: enough that the resumed run, which trains every epoch left, ends soon (0.1-0.4 s an epoch).
+EPOCHS = 20
 
 
 def train_command(corpus: Path, out: Path, *extra: str) -> list[str]:
@@ -63,7 +66,7 @@ def test_a_run_killed_mid_epoch_leaves_the_zoo_and_resume_finishes_it(tiny_corpu
                              capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"Resuming {VARIANT} after epoch {done} of {EPOCHS}" in resumed.stdout
-    epochs_run = [int(n) for n in re.findall(r"^Epoch (\d+)/50$", resumed.stdout, flags=re.M)]
+    epochs_run = [int(n) for n in re.findall(rf"^Epoch (\d+)/{EPOCHS}$", resumed.stdout, flags=re.M)]
     assert epochs_run == list(range(done + 1, EPOCHS + 1))
 
     folder = tiny_zoo_copy / VARIANT

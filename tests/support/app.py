@@ -45,6 +45,16 @@ def open_app(monkeypatch, zoo_path: Path, *, admin: bool = False, **query) -> Ap
     return at
 
 
+def serve(monkeypatch, zoo_path: Path, warm) -> None:
+    """Pages opened on ``zoo_path`` get the already warm zoo ``warm`` (the ``warm_zoo`` fixture), as
+    on a server whose first page is done, rather than loading and compiling every model again."""
+    import zoo
+
+    served, open_zoo_or_bundled = str(zoo_path), zoo.open_zoo_or_bundled
+    monkeypatch.setattr(zoo, "open_zoo_or_bundled",
+                        lambda source=None: (warm, None) if str(source) == served else open_zoo_or_bundled(source))
+
+
 def review_box(at: AppTest):
     """The review box (its key changes each time the server sets it: ``views.classify.set_by_server``)."""
     return next(box for box in at.text_area if box.label == "Your review")
