@@ -16,7 +16,7 @@ import pytest
 from scripts.harness import CHROMIUM, REPO, AppServer
 from tests.support.corpus import TINY_VARIANTS
 from tests.support.browser import in_own_process
-from tests.support.browser import chromium
+from tests.support.browser import chromium, submit_review
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,11 +50,7 @@ def link_round_trip(app_url: str) -> None:
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        review = page.get_by_label("Your review")
-        expect(review).to_be_visible(timeout=90_000)
-        review.fill(TEXT)
-        page.get_by_role("button", name="Classify").click()
+        submit_review(page, app_url, TEXT)
         expect(page.get_by_role("heading", name=SAY_POSITIVE)).to_be_visible(timeout=90_000)
         # Stop following the first variant: its chip's close button.
         page.locator(".st-key-variants [data-tag-index='0'] button[aria-label^='Remove']").click()

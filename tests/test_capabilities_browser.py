@@ -10,7 +10,7 @@ import pytest
 
 from scripts.harness import CHROMIUM
 from tests.support.corpus import TINY_VARIANTS
-from tests.support.browser import REVIEW_SCREENS, chromium, in_own_process
+from tests.support.browser import REVIEW_SCREENS, chromium, in_own_process, submit_review
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,11 +35,7 @@ def explain_in_the_tab(app_url: str, folder: str) -> None:
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.goto(app_url)
-        review = page.get_by_label("Your review")
-        expect(review).to_be_visible(timeout=90_000)
-        review.fill(TEXT)
-        page.get_by_role("button", name="Classify").click()
+        submit_review(page, app_url, TEXT)
         expect(page.locator("[data-testid='stTable'] tr", has_text=TINY_VARIANTS[0])).to_be_visible(timeout=90_000)
 
         page.get_by_role("tab", name="What they can do").click()

@@ -80,3 +80,15 @@ def in_own_process(function, *args):
     except BrokenProcessPool:
         _process = None
         raise
+
+
+def submit_review(page, url: str, text: str) -> None:
+    """On a fresh page: open the app at ``url``, wait for the review box, type ``text`` and press
+    *Classify*, as a visitor does (the caller waits for what it expects to see)."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    review = page.get_by_label("Your review")
+    expect(review).to_be_visible(timeout=90_000)
+    review.fill(text)
+    page.get_by_role("button", name="Classify").click()
